@@ -1,0 +1,336 @@
+package agnostic
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// FunctionOverrideMarker is what the evaluator puts in place of a function
+// override, which JSON cannot carry.
+const FunctionOverrideMarker = "__nixprocFunctionOverride"
+
+// DecodeProcesses reads an evaluated processes model: a JSON object whose
+// attributes are process entries, each with a pkg made by createManagedProcess
+// or by a process manager-specific create function. Defaults are applied and
+// the result is validated.
+func DecodeProcesses(data []byte) (*Model, error) {
+	if !gjson.ValidBytes(data) {
+		return nil, fmt.Errorf("the processes model is not valid JSON")
+	}
+	root := gjson.ParseBytes(data)
+	if !root.IsObject() {
+		return nil, fmt.Errorf("the processes model must be an attribute set of processes, got %s", kindOf(root))
+	}
+	var procs []*Process
+	var err error
+	root.ForEach(func(key, entry gjson.Result) bool {
+		var p *Process
+		p, err = decodeEntry(key.String(), entry)
+		if err != nil {
+			return false
+		}
+		procs = append(procs, p)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewModel(procs)
+}
+
+// DecodeConfig reads one process-manager-agnostic JSON config (what
+// createManagedProcess yields, as nixproc-build writes it per process).
+func DecodeConfig(data []byte) (*Process, error) {
+	if !gjson.ValidBytes(data) {
+		return nil, fmt.Errorf("the configuration is not valid JSON")
+	}
+	pkg := gjson.ParseBytes(data)
+	if !pkg.IsObject() {
+		return nil, fmt.Errorf("the configuration must be a JSON object, got %s", kindOf(pkg))
+	}
+	key := pkg.Get("name").String()
+	if key == "" {
+		key = pkg.Get("instanceName").String()
+	}
+	return decodePkg(key, pkg)
+}
+
+func decodeEntry(key string, entry gjson.Result) (*Process, error) {
+	if !entry.IsObject() {
+		return nil, fieldErr(key, "", "must be an attribute set with a pkg attribute, got %s", kindOf(entry))
+	}
+	pkg := entry.Get("pkg")
+	if !pkg.Exists() {
+		return nil, fieldErr(key, "pkg", "missing: every process needs a pkg made by createManagedProcess or a create function")
+	}
+	p, err := decodePkg(key, pkg)
+	if err != nil {
+		return nil, err
+	}
+	entry.ForEach(func(k, v gjson.Result) bool {
+		if k.String() != "pkg" {
+			if p.Attributes == nil {
+				p.Attributes = map[string]json.RawMessage{}
+			}
+			p.Attributes[k.String()] = json.RawMessage(v.Raw)
+		}
+		return true
+	})
+	return p, nil
+}
+
+func decodePkg(key string, pkg gjson.Result) (*Process, error) {
+	if pkg.Type == gjson.String {
+		return nil, fieldErr(key, "pkg", "is a store path (%s), not a nixproc process: build it with nixproc's createManagedProcess or create functions", pkg.String())
+	}
+	if !pkg.IsObject() {
+		return nil, fieldErr(key, "pkg", "must be made by createManagedProcess, got %s", kindOf(pkg))
+	}
+	d := &decoder{key: key, obj: pkg}
+	p := &Process{Key: key, Kind: pkg.Get("__nixproc").String()}
+	if p.Kind == "" {
+		p.Kind = KindManagedProcess
+	}
+	p.Name = d.str("name")
+	if p.Name == "" {
+		p.Name = d.str("instanceName")
+	}
+	p.InstanceName = d.str("instanceName")
+	p.Description = d.str("description")
+	if p.Description == "" {
+		p.Description = p.Name
+	}
+	p.Dependencies = d.strList("dependencies")
+	p.Credentials = d.credentials("credentials")
+	if p.Kind != KindManagedProcess {
+		p.Native = json.RawMessage(pkg.Raw)
+		p.User = d.str("user")
+		p.PIDFile = d.str("pidFile")
+		return p, d.err
+	}
+
+	p.Initialize = d.str("initialize")
+	process := d.str("process")
+	args := d.strList("args")
+	p.Daemon = process
+	if d.has("daemon") {
+		p.Daemon = d.str("daemon")
+	}
+	if d.has("daemonArgs") {
+		p.DaemonArgs = d.strList("daemonArgs")
+	} else {
+		p.DaemonArgs = append(append([]string{}, args...), d.strList("daemonExtraArgs")...)
+	}
+	p.ForegroundProcess = process
+	if d.has("foregroundProcess") {
+		p.ForegroundProcess = d.str("foregroundProcess")
+	}
+	if d.has("foregroundProcessArgs") {
+		p.ForegroundProcessArgs = d.strList("foregroundProcessArgs")
+	} else {
+		p.ForegroundProcessArgs = append(append([]string{}, args...), d.strList("foregroundProcessExtraArgs")...)
+	}
+	p.PIDFile = d.str("pidFile")
+	p.Path = d.strList("path")
+	p.Environment = d.strMap("environment")
+	p.Directory = d.str("directory")
+	p.Umask = d.str("umask")
+	p.Nice = d.int("nice")
+	p.User = d.str("user")
+	p.PostInstall = d.str("postInstall")
+	p.Lock = d.str("lock")
+	p.Unlock = d.str("unlock")
+	if o := pkg.Get("overrides"); o.Exists() && o.Type != gjson.Null {
+		if !o.IsObject() {
+			return nil, fieldErr(key, "overrides", "must be an attribute set of process manager names, got %s", kindOf(o))
+		}
+		p.Overrides = map[string]json.RawMessage{}
+		o.ForEach(func(k, v gjson.Result) bool {
+			p.Overrides[k.String()] = json.RawMessage(v.Raw)
+			return true
+		})
+	}
+	return p, d.err
+}
+
+// decoder reads fields of one pkg, keeping the first error.
+type decoder struct {
+	key string
+	obj gjson.Result
+	err error
+}
+
+func (d *decoder) fail(field, format string, args ...any) {
+	if d.err == nil {
+		d.err = fieldErr(d.key, field, format, args...)
+	}
+}
+
+func (d *decoder) has(field string) bool {
+	v := d.obj.Get(gjson.Escape(field))
+	return v.Exists() && v.Type != gjson.Null
+}
+
+func (d *decoder) str(field string) string {
+	v := d.obj.Get(gjson.Escape(field))
+	s, err := NixToString(v)
+	if err != nil {
+		d.fail(field, "%v", err)
+	}
+	return s
+}
+
+func (d *decoder) int(field string) *int {
+	v := d.obj.Get(gjson.Escape(field))
+	switch v.Type {
+	case gjson.Null:
+		return nil
+	case gjson.Number:
+		n := int(v.Int())
+		if float64(n) != v.Float() {
+			d.fail(field, "must be a whole number, got %s", v.Raw)
+		}
+		return &n
+	case gjson.String:
+		n, err := strconv.Atoi(strings.TrimSpace(v.String()))
+		if err != nil {
+			d.fail(field, "must be a whole number, got %q", v.String())
+			return nil
+		}
+		return &n
+	default:
+		d.fail(field, "must be a whole number, got %s", kindOf(v))
+		return nil
+	}
+}
+
+func (d *decoder) strList(field string) []string {
+	v := d.obj.Get(gjson.Escape(field))
+	if v.Type == gjson.Null {
+		return nil
+	}
+	if !v.IsArray() {
+		d.fail(field, "must be a list, got %s", kindOf(v))
+		return nil
+	}
+	var out []string
+	for i, e := range v.Array() {
+		s, err := NixToString(e)
+		if err != nil {
+			d.fail(fmt.Sprintf("%s[%d]", field, i), "%v", err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (d *decoder) strMap(field string) map[string]string {
+	return d.valueMap(field, d.obj.Get(gjson.Escape(field)))
+}
+
+func (d *decoder) valueMap(field string, v gjson.Result) map[string]string {
+	if v.Type == gjson.Null {
+		return nil
+	}
+	if !v.IsObject() {
+		d.fail(field, "must be an attribute set, got %s", kindOf(v))
+		return nil
+	}
+	out := map[string]string{}
+	v.ForEach(func(k, e gjson.Result) bool {
+		s, err := NixToString(e)
+		if err != nil {
+			d.fail(field+"."+k.String(), "%v", err)
+		}
+		out[k.String()] = s
+		return true
+	})
+	return out
+}
+
+func (d *decoder) credentials(field string) Credentials {
+	v := d.obj.Get(field)
+	var c Credentials
+	if v.Type == gjson.Null {
+		return c
+	}
+	if !v.IsObject() {
+		d.fail(field, "must be an attribute set with groups and users, got %s", kindOf(v))
+		return c
+	}
+	sub := &decoder{key: d.key, obj: v}
+	c.Groups = sub.entities("groups", field)
+	c.Users = sub.entities("users", field)
+	if sub.err != nil && d.err == nil {
+		d.err = sub.err
+	}
+	return c
+}
+
+func (d *decoder) entities(kind, parent string) map[string]map[string]string {
+	v := d.obj.Get(kind)
+	if v.Type == gjson.Null {
+		return nil
+	}
+	if !v.IsObject() {
+		d.fail(parent+"."+kind, "must be an attribute set, got %s", kindOf(v))
+		return nil
+	}
+	out := map[string]map[string]string{}
+	v.ForEach(func(name, spec gjson.Result) bool {
+		out[name.String()] = d.valueMap(parent+"."+kind+"."+name.String(), spec)
+		return true
+	})
+	return out
+}
+
+// NixToString renders a JSON value the way Nix's toString does: numbers in
+// decimal, true as "1", false and null as "", lists joined by spaces.
+func NixToString(v gjson.Result) (string, error) {
+	switch v.Type {
+	case gjson.Null, gjson.False:
+		return "", nil
+	case gjson.True:
+		return "1", nil
+	case gjson.String:
+		return v.String(), nil
+	case gjson.Number:
+		return v.Raw, nil
+	}
+	if v.IsArray() {
+		parts := []string{}
+		for _, e := range v.Array() {
+			s, err := NixToString(e)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, " "), nil
+	}
+	if op := v.Get("outPath"); op.Type == gjson.String {
+		return op.String(), nil
+	}
+	return "", fmt.Errorf("an attribute set cannot be turned into a string")
+}
+
+func kindOf(v gjson.Result) string {
+	switch {
+	case v.IsObject():
+		return "an attribute set"
+	case v.IsArray():
+		return "a list"
+	case v.Type == gjson.String:
+		return "a string"
+	case v.Type == gjson.Number:
+		return "a number"
+	case v.Type == gjson.True || v.Type == gjson.False:
+		return "a Boolean"
+	default:
+		return "null"
+	}
+}
