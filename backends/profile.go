@@ -1,0 +1,223 @@
+package backends
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"nixproc/agnostic"
+)
+
+// MetaFile is where a profile describes itself, relative to its root.
+const MetaFile = "nixproc/profile.json"
+
+// ProfileMeta is what the switch engine and the other front doors (Dysnomia
+// modules, images) read from a profile instead of parsing backend files.
+type ProfileMeta struct {
+	ProcessManager         string        `json:"processManager"`
+	Dirs                   agnostic.Dirs `json:"dirs"`
+	ForceDisableUserChange bool          `json:"forceDisableUserChange"`
+	// Processes in activation order.
+	Processes []ProfileProcess `json:"processes"`
+	// StorePaths the profile's files refer to (realised, GC-rooted).
+	StorePaths []string `json:"storePaths,omitempty"`
+}
+
+// ProfileProcess is one process of a profile.
+type ProfileProcess struct {
+	Name         string   `json:"name"`
+	Hash         string   `json:"hash"`
+	Dependencies []string `json:"dependencies"`
+	Files        []string `json:"files"`
+	User         string   `json:"user,omitempty"`
+	Lock         string   `json:"lock,omitempty"`
+	Unlock       string   `json:"unlock,omitempty"`
+}
+
+// Profile is a built profile directory.
+type Profile struct {
+	Path string
+	Meta ProfileMeta
+}
+
+// OpenProfile reads a profile. An empty path is the empty profile (nothing
+// deployed yet).
+func OpenProfile(path string) (*Profile, error) {
+	p := &Profile{Path: path}
+	if path == "" {
+		return p, nil
+	}
+	data, err := os.ReadFile(filepath.Join(path, MetaFile))
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a nixproc profile: %w", path, unwrap(err))
+	}
+	if err := json.Unmarshal(data, &p.Meta); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(path, MetaFile), err)
+	}
+	return p, nil
+}
+
+// File returns the absolute path of a file of the profile.
+func (p *Profile) File(rel string) string { return filepath.Join(p.Path, rel) }
+
+// Process finds a process of the profile by name.
+func (p *Profile) Process(name string) *ProfileProcess {
+	for i := range p.Meta.Processes {
+		if p.Meta.Processes[i].Name == name {
+			return &p.Meta.Processes[i]
+		}
+	}
+	return nil
+}
+
+// DefaultUnits is the unit list most deployers use: every process of the
+// profile, in activation order.
+func DefaultUnits(p *Profile) []Unit {
+	out := make([]Unit, 0, len(p.Meta.Processes))
+	for _, pp := range p.Meta.Processes {
+		out = append(out, Unit{Name: pp.Name, Hash: pp.Hash, Dependencies: pp.Dependencies, Lock: pp.Lock, Unlock: pp.Unlock})
+	}
+	return out
+}
+
+// ProfileWriter writes the files of a profile under construction and keeps
+// track of which process each file belongs to, so every process gets a hash
+// that changes exactly when its files do.
+type ProfileWriter struct {
+	root    string
+	entries map[string]entry
+}
+
+type entry struct {
+	process string
+	mode    os.FileMode
+	data    []byte // file content, or link target
+	link    bool
+}
+
+// NewProfileWriter writes into root, an empty directory.
+func NewProfileWriter(root string) *ProfileWriter {
+	return &ProfileWriter{root: root, entries: map[string]entry{}}
+}
+
+// Root is the directory being written.
+func (w *ProfileWriter) Root() string { return w.root }
+
+// WriteFile writes a file of a process ("" for files shared by all).
+// Writing the same path twice is fine only with the same content.
+func (w *ProfileWriter) WriteFile(process, rel string, data []byte, mode os.FileMode) error {
+	return w.add(rel, entry{process: process, mode: mode, data: data})
+}
+
+// Symlink makes a link of a process.
+func (w *ProfileWriter) Symlink(process, rel, target string) error {
+	return w.add(rel, entry{process: process, data: []byte(target), link: true})
+}
+
+func (w *ProfileWriter) add(rel string, e entry) error {
+	rel = filepath.Clean(rel)
+	if filepath.IsAbs(rel) || rel == "." || strings.HasPrefix(rel, "..") {
+		return fmt.Errorf("profile file %q is outside the profile", rel)
+	}
+	if prev, ok := w.entries[rel]; ok {
+		if prev.link == e.link && bytes.Equal(prev.data, e.data) && prev.mode == e.mode {
+			return nil
+		}
+		return fmt.Errorf("profile collision: %s is written by process %s and by process %s with different content", rel, orShared(prev.process), orShared(e.process))
+	}
+	abs := filepath.Join(w.root, rel)
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return err
+	}
+	var err error
+	if e.link {
+		err = os.Symlink(string(e.data), abs)
+	} else {
+		err = os.WriteFile(abs, e.data, e.mode)
+	}
+	if err != nil {
+		return err
+	}
+	w.entries[rel] = e
+	return nil
+}
+
+func orShared(p string) string {
+	if p == "" {
+		return "(shared)"
+	}
+	return p
+}
+
+// processFiles returns, per process, its files and their hash.
+func (w *ProfileWriter) processFiles() map[string]ProfileProcess {
+	paths := agnostic.SortedKeys(w.entries)
+	out := map[string]ProfileProcess{}
+	hashers := map[string]*bytes.Buffer{}
+	for _, rel := range paths {
+		e := w.entries[rel]
+		if e.process == "" {
+			continue
+		}
+		pp := out[e.process]
+		pp.Files = append(pp.Files, rel)
+		out[e.process] = pp
+		b := hashers[e.process]
+		if b == nil {
+			b = &bytes.Buffer{}
+			hashers[e.process] = b
+		}
+		fmt.Fprintf(b, "%s\x00%v\x00%o\x00%d\x00", rel, e.link, e.mode, len(e.data))
+		b.Write(e.data)
+	}
+	for name, b := range hashers {
+		pp := out[name]
+		sum := sha256.Sum256(b.Bytes())
+		pp.Hash = fmt.Sprintf("%x", sum[:16])
+		out[name] = pp
+	}
+	return out
+}
+
+// treeHash hashes every file of the profile, for its content-addressed name.
+func (w *ProfileWriter) treeHash() string {
+	h := sha256.New()
+	paths := agnostic.SortedKeys(w.entries)
+	sort.Strings(paths)
+	for _, rel := range paths {
+		e := w.entries[rel]
+		fmt.Fprintf(h, "%s\x00%v\x00%o\x00%d\x00", rel, e.link, e.mode, len(e.data))
+		h.Write(e.data)
+	}
+	return nixBase32(h.Sum(nil)[:20])
+}
+
+// nixBase32 encodes like Nix store hashes do, so profile names look at home
+// next to store paths.
+func nixBase32(b []byte) string {
+	const chars = "0123456789abcdfghijklmnpqrsvwxyz"
+	n := (len(b)*8-1)/5 + 1
+	out := make([]byte, 0, n)
+	for i := n - 1; i >= 0; i-- {
+		bit := uint(i * 5)
+		j, k := bit/8, bit%8
+		c := b[j] >> k
+		if int(j)+1 < len(b) {
+			c |= b[j+1] << (8 - k)
+		}
+		out = append(out, chars[c&0x1f])
+	}
+	return string(out)
+}
+
+func unwrap(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
