@@ -90,3 +90,16 @@ type SwitchHooks interface {
 	// after the old profile is back: then new is the old profile).
 	AfterStart(ctx context.Context, old, new *Profile) error
 }
+
+// SwitchFlag is an option a backend adds to its switch and deploy tools
+// (sysvinit's --runlevel, systemd's --user); its value reaches the deployer
+// in Env.Options under Name.
+type SwitchFlag struct {
+	Name, Usage, Default string
+	Bool                 bool
+}
+
+// FlagProvider is implemented by backends with options of their own.
+type FlagProvider interface {
+	SwitchFlags() []SwitchFlag
+}

@@ -114,6 +114,9 @@ func (g Profiles) Add(path string) (int, error) {
 	if err := os.MkdirAll(g.Dir, 0o755); err != nil {
 		return 0, err
 	}
+	if cur, n, err := g.Current(); err == nil && n > 0 && cur == path {
+		return n, nil // already current: no new generation, as nix-env --set
+	}
 	gens, err := g.List()
 	if err != nil {
 		return 0, err

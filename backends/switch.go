@@ -17,6 +17,9 @@ type SwitchOptions struct {
 	// Generation names an existing generation to make current.
 	NewPath    string
 	Generation int
+	// OldPath, when set, is taken as the deployed profile instead of the
+	// current generation (deploy's -o).
+	OldPath string
 }
 
 // Plan is what a switch will do.
@@ -85,6 +88,9 @@ func Switch(ctx context.Context, o SwitchOptions) error {
 	oldPath, _, err := o.Profiles.Current()
 	if err != nil {
 		return err
+	}
+	if o.OldPath != "" {
+		oldPath = o.OldPath
 	}
 	newPath := o.NewPath
 	if newPath == "" {

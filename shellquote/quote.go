@@ -8,7 +8,7 @@ import (
 )
 
 // Quote returns s as one shell word. Words made only of safe characters are
-// left as they are; anything else is single-quoted, with ' written as '\''.
+// left as they are; anything else is single-quoted, with ' written as '\”.
 func Quote(s string) string {
 	if s != "" && isSafe(s) {
 		return s

@@ -1,0 +1,122 @@
+package agnostic
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/tidwall/gjson"
+)
+
+// String is a string parameter that also accepts what Nix's toString would
+// turn into one (numbers, Booleans, null, lists), so backend parameters
+// decode from models the way the original interpolates them.
+type String string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *String) UnmarshalJSON(b []byte) error {
+	v, err := NixToString(gjson.ParseBytes(b))
+	*s = String(v)
+	return err
+}
+
+// Strings is a list of String.
+type Strings []string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *Strings) UnmarshalJSON(b []byte) error {
+	r := gjson.ParseBytes(b)
+	if r.Type == gjson.Null {
+		*s = nil
+		return nil
+	}
+	if !r.IsArray() {
+		return fmt.Errorf("expected a list, got %s", kindOf(r))
+	}
+	out := Strings{}
+	for _, e := range r.Array() {
+		v, err := NixToString(e)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+	}
+	*s = out
+	return nil
+}
+
+// StringMap is an attribute set of String.
+type StringMap map[string]string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (m *StringMap) UnmarshalJSON(b []byte) error {
+	r := gjson.ParseBytes(b)
+	if r.Type == gjson.Null {
+		*m = nil
+		return nil
+	}
+	if !r.IsObject() {
+		return fmt.Errorf("expected an attribute set, got %s", kindOf(r))
+	}
+	out := StringMap{}
+	var err error
+	r.ForEach(func(k, v gjson.Result) bool {
+		var s string
+		if s, err = NixToString(v); err != nil {
+			err = fmt.Errorf("%s: %w", k.String(), err)
+			return false
+		}
+		out[k.String()] = s
+		return true
+	})
+	*m = out
+	return err
+}
+
+// Int is a whole number that may also be written as a string ("5").
+type Int int
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Int) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case float64:
+		if x != float64(int(x)) {
+			return fmt.Errorf("expected a whole number, got %v", x)
+		}
+		*n = Int(x)
+	case string:
+		i, err := strconv.Atoi(strings.TrimSpace(x))
+		if err != nil {
+			return fmt.Errorf("expected a whole number, got %q", x)
+		}
+		*n = Int(i)
+	default:
+		return fmt.Errorf("expected a whole number, got %s", string(b))
+	}
+	return nil
+}
+
+// DecodeStrict decodes JSON into a struct and refuses attributes the struct
+// does not have, so a misspelt override is an error instead of a no-op.
+func DecodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return cleanJSONError(err)
+	}
+	return nil
+}
+
+func cleanJSONError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	if strings.HasPrefix(msg, "unknown field ") {
+		return fmt.Errorf("unknown parameter %s", strings.TrimPrefix(msg, "unknown field "))
+	}
+	return fmt.Errorf("%s", msg)
+}

@@ -1,0 +1,7 @@
+// Package all links every built backend into the binary: the one place a
+// new backend is added.
+package all
+
+import (
+	_ "nixproc/backends/sysvinit"
+)

@@ -1,0 +1,348 @@
+package sysvinit
+
+import (
+	_ "embed"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"nixproc/agnostic"
+	"nixproc/backends"
+	"nixproc/shellquote"
+	"nixproc/templates"
+)
+
+//go:embed script.tmpl
+var scriptText string
+
+var scriptTemplate = template.Must(template.New("script").Parse(scriptText))
+
+// daemonProgram is libslack's daemon, which turns a foreground process into
+// a daemon with a PID file. It and setpriv are looked up when the script
+// runs, on the machine that runs it.
+const daemonProgram = "daemon"
+
+type arm struct {
+	Name string
+	Body []string
+}
+
+type scriptData struct {
+	Name               string
+	Summary            string
+	Dependencies       string
+	DefaultStart       string
+	DefaultStop        string
+	InitFunctions      string
+	RuntimeDir         string
+	GlobalInstructions string
+	Umask              string
+	Exports            []string
+	Arms               []arm
+}
+
+// Render writes etc/rc.d/init.d/<name> for every process and the start and
+// kill links of every runlevel, numbered by dependency depth.
+func (Backend) Render(ctx *backends.Context, procs []backends.Translated, w *backends.ProfileWriter) error {
+	seq := sequences(procs)
+	width := 2
+	for _, s := range seq {
+		if n := len(strconv.Itoa(s)); n > width {
+			width = n
+		}
+	}
+	maxSeq := 1
+	for i := 0; i < width; i++ {
+		maxSeq *= 10
+	}
+	maxSeq--
+	for _, t := range procs {
+		p := t.Params.(*Params)
+		script, err := renderScript(ctx, p)
+		if err != nil {
+			return &agnostic.FieldError{Process: t.Process.Key, Msg: err.Error()}
+		}
+		if err := w.WriteFile(p.Name, "etc/rc.d/init.d/"+p.Name, []byte(script), 0o555); err != nil {
+			return err
+		}
+		start, stop := runlevels(p)
+		s := seq[p.Name]
+		for _, l := range start {
+			link := fmt.Sprintf("etc/rc.d/rc%d.d/S%0*d%s", l, width, s, p.Name)
+			if err := w.Symlink(p.Name, link, "../init.d/"+p.Name); err != nil {
+				return err
+			}
+		}
+		for _, l := range stop {
+			link := fmt.Sprintf("etc/rc.d/rc%d.d/K%0*d%s", l, width, maxSeq-s, p.Name)
+			if err := w.Symlink(p.Name, link, "../init.d/"+p.Name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sequences numbers processes by dependency depth: 0 without dependencies,
+// else one more than the highest number among them.
+func sequences(procs []backends.Translated) map[string]int {
+	seq := map[string]int{}
+	for _, t := range procs { // activation order: dependencies come first
+		p := t.Params.(*Params)
+		s := 0
+		for _, d := range p.Dependencies {
+			if seq[d]+1 > s {
+				s = seq[d] + 1
+			}
+		}
+		seq[p.Name] = s
+	}
+	return seq
+}
+
+// runlevels returns where the script starts and where it stops.
+func runlevels(p *Params) (start, stop []int) {
+	if len(p.Runlevels) == 0 && (len(p.DefaultStart) > 0 || len(p.DefaultStop) > 0) {
+		return sortedUnique(p.DefaultStart), sortedUnique(p.DefaultStop)
+	}
+	want := p.Runlevels
+	if len(want) == 0 {
+		want = defaultRunlevels
+	}
+	in := map[int]bool{}
+	for _, l := range want {
+		in[l] = true
+	}
+	for _, l := range supportedRunlevels {
+		if in[l] {
+			start = append(start, l)
+		} else {
+			stop = append(stop, l)
+		}
+	}
+	return start, stop
+}
+
+func sortedUnique(ls []int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, l := range ls {
+		if !seen[l] {
+			seen[l] = true
+			out = append(out, l)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func joinInts(ls []int) string {
+	s := make([]string, len(ls))
+	for i, l := range ls {
+		s[i] = strconv.Itoa(l)
+	}
+	return strings.Join(s, " ")
+}
+
+// files are the PID and log files of a process, by the original's rules.
+type files struct {
+	pidFile string // "" when only discovery can find the process
+	logFile string // foreground mode only
+}
+
+func fileRules(ctx *backends.Context, p *Params) files {
+	dirs := ctx.Dirs
+	// The PID directory keys on the user as written, so paths stay the same
+	// with and without --force-disable-user-change.
+	pidDir := dirs.RuntimeDir
+	if p.User != "" {
+		pidDir = dirs.TmpDir
+	}
+	var f files
+	switch {
+	case p.PIDFile != "":
+		f.pidFile = string(p.PIDFile)
+	case p.InstanceName != "":
+		f.pidFile = path.Join(pidDir, string(p.InstanceName)+".pid")
+	case !p.isDaemon() && p.Process != "":
+		// libslack writes its PID file here; naming it lets stop and status
+		// find it (the original looked in another directory).
+		f.pidFile = path.Join(pidDir, path.Base(string(p.Process))+".pid")
+	}
+	if !p.isDaemon() && p.daemonLogging() {
+		logDir := dirs.LogDir
+		if ctx.User(string(p.User)) != "" {
+			logDir = dirs.TmpDir
+		}
+		id := string(p.InstanceName)
+		if id == "" {
+			id = p.Name
+		}
+		f.logFile = path.Join(logDir, "nixproc-"+id+".log")
+	}
+	return f
+}
+
+func renderScript(ctx *backends.Context, p *Params) (string, error) {
+	f := fileRules(ctx, p)
+	user := ctx.User(string(p.User))
+	q := shellquote.Quote
+	desc := string(p.Description)
+
+	instructions := map[string]Instruction{}
+	if p.Process != "" {
+		proc := string(p.Process)
+		pidOpt := ""
+		if f.pidFile != "" {
+			pidOpt = "-p " + q(f.pidFile) + " "
+		}
+		var start []string
+		if p.Initialize != "" {
+			start = append(start, "(", "  set -e", indent(string(p.Initialize), "  "), ") &&")
+		}
+		if p.Directory != "" {
+			start = append(start, "cd "+q(string(p.Directory))+" &&")
+		}
+		niceOpt := ""
+		if p.Nice != nil {
+			niceOpt = fmt.Sprintf("-n %d ", *p.Nice)
+		}
+		var cmd []string
+		prefix := ""
+		if p.isDaemon() {
+			prefix = asUser(user)
+			cmd = append([]string{proc}, p.Args...)
+		} else {
+			prefix = `"$(command -v ` + daemonProgram + `)" `
+			cmd = []string{"--unsafe", "--inherit"}
+			if f.logFile != "" {
+				cmd = append(cmd, "--output", f.logFile)
+			}
+			cmd = append(cmd, "--pidfile", f.pidFile)
+			if user != "" {
+				cmd = append(cmd, "--user", user)
+			}
+			cmd = append(cmd, "--", proc)
+			cmd = append(cmd, p.Args...)
+		}
+		start = append(start, "start_daemon "+pidOpt+niceOpt+prefix+shellquote.Join(cmd))
+		instructions["start"] = Instruction{"Starting", strings.Join(start, "\n")}
+		instructions["stop"] = Instruction{"Stopping", "killproc " + pidOpt + q(proc)}
+		instructions["reload"] = Instruction{"Reloading", "killproc " + pidOpt + q(proc) + " " + string(p.ReloadSignal)}
+	}
+	for k, v := range p.Instructions {
+		instructions[k] = v
+	}
+	activities := map[string][]string{}
+	for name, in := range instructions {
+		activities[name] = append([]string{"log_info_msg " + q(in.Activity+" "+desc+"...")},
+			append(strings.Split(in.Instruction, "\n"), "evaluate_retval")...)
+	}
+	if p.Process != "" {
+		pidOpt := ""
+		if f.pidFile != "" {
+			pidOpt = "-p " + q(f.pidFile) + " "
+		}
+		activities["status"] = []string{"statusproc " + pidOpt + q(string(p.Process))}
+		activities["restart"] = []string{`"$0" stop`, `"$0" start`}
+	}
+	for name, body := range p.Activities {
+		activities[name] = strings.Split(body, "\n")
+	}
+	for _, name := range p.RemoveActivities {
+		delete(activities, name)
+	}
+	order := activityOrder(activities)
+	var arms []arm
+	for _, name := range order {
+		arms = append(arms, arm{Name: name, Body: activities[name]})
+	}
+	arms = append(arms, arm{Name: "*", Body: []string{
+		fmt.Sprintf(`echo "Usage: $0 {%s}" >&2`, strings.Join(order, "|")),
+		"exit 2",
+	}})
+
+	var exports []string
+	env := map[string]string{}
+	for k, v := range p.Environment {
+		env[k] = v
+	}
+	for _, k := range agnostic.SortedKeys(env) {
+		exports = append(exports, k+"="+q(env[k]))
+	}
+	if len(p.Path) > 0 {
+		if _, own := env["PATH"]; !own {
+			bins := make([]string, len(p.Path))
+			for i, pkg := range p.Path {
+				bins[i] = pkg + "/bin"
+			}
+			exports = append(exports, "PATH="+q(strings.Join(bins, ":"))+`:"$PATH"`)
+		}
+	}
+	start, stop := runlevels(p)
+	data := scriptData{
+		Name:               p.Name,
+		Summary:            oneLine(desc),
+		Dependencies:       strings.Join(p.Dependencies, " "),
+		DefaultStart:       joinInts(start),
+		DefaultStop:        joinInts(stop),
+		InitFunctions:      strings.TrimRight(templates.SysvinitInitFunctions, "\n"),
+		RuntimeDir:         q(ctx.Dirs.RuntimeDir),
+		GlobalInstructions: strings.TrimRight(string(p.GlobalInstructions), "\n"),
+		Umask:              string(p.Umask),
+		Exports:            exports,
+		Arms:               arms,
+	}
+	var b strings.Builder
+	if err := scriptTemplate.Execute(&b, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// asUser returns the command prefix that runs a daemon as user: setpriv
+// switches user, primary group and supplementary groups (the original's su
+// kept root's groups) and execs the program directly, so arguments are not
+// parsed by another shell on the way.
+func asUser(user string) string {
+	if user == "" {
+		return ""
+	}
+	q := shellquote.Quote(user)
+	return `"$(command -v setpriv)" --reuid=` + q + ` --regid="$(id -g -- ` + q + `)" --init-groups -- `
+}
+
+// activityOrder is start, stop, reload, restart, status, then the rest
+// alphabetically.
+func activityOrder(activities map[string][]string) []string {
+	var out []string
+	for _, name := range []string{"start", "stop", "reload", "restart", "status"} {
+		if _, ok := activities[name]; ok {
+			out = append(out, name)
+		}
+	}
+	for _, name := range agnostic.SortedKeys(activities) {
+		switch name {
+		case "start", "stop", "reload", "restart", "status":
+		default:
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// oneLine makes a header-safe summary: comments end at a newline.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
