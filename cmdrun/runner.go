@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -69,11 +70,15 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	what := filepath.Base(e.Cmd.Path)
+	if len(e.Cmd.Args) > 0 {
+		what += " " + strings.Join(e.Cmd.Args, " ")
+	}
 	last := LastLine(e.Output)
 	if last == "" {
-		return fmt.Sprintf("%s: %v", e.Cmd.Path, e.Err)
+		return fmt.Sprintf("%s: %v", what, e.Err)
 	}
-	return fmt.Sprintf("%s: %v: %s", e.Cmd.Path, e.Err, last)
+	return fmt.Sprintf("%s: %v: %s", what, e.Err, last)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
