@@ -6,6 +6,7 @@ package cmdrun
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Cmd is one command to run.
@@ -55,12 +57,17 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	if c.Stderr != nil {
 		cmd.Stderr = io.MultiWriter(&buf, c.Stderr)
 	}
+	// A daemon that inherits the output pipes would hold them open for as
+	// long as it runs; once the command itself is done, stop waiting.
+	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
-	if err != nil {
+	if err != nil && !isWaitDelay(err) {
 		return buf.Bytes(), &Error{Cmd: c, Output: buf.String(), Err: err}
 	}
 	return buf.Bytes(), nil
 }
+
+func isWaitDelay(err error) bool { return errors.Is(err, exec.ErrWaitDelay) }
 
 // Error is a command that failed.
 type Error struct {
