@@ -134,7 +134,9 @@ let extraParams = (%s);
     args = builtins.fromJSON argsJSON // extraParams // { inherit extraParams; };
 in import <nixproc/eval/%s> ({ exprFile = /. + exprFile; inherit args; }
    // (if paramsFile == "" then {} else { paramsFile = /. + paramsFile; inherit processManager; }))`, extra, wrapper)
-	cmdArgs := []string{"--eval", "--strict", "--json", "-I", "nixproc=" + lib}
+	// --read-write-mode: --eval alone computes store paths (toFile,
+	// derivations) without writing them, and nothing could realise them.
+	cmdArgs := []string{"--eval", "--strict", "--json", "--read-write-mode", "-I", "nixproc=" + lib}
 	cmdArgs = append(cmdArgs, NixOptions...)
 	if o.ShowTrace {
 		cmdArgs = append(cmdArgs, "--show-trace")
