@@ -40,3 +40,7 @@ func tool(t *testing.T, name string) string {
 	}
 	return link
 }
+
+func execTool(t *testing.T, name string, args ...string) *exec.Cmd {
+	return exec.Command(tool(t, name), args...)
+}

@@ -23,8 +23,8 @@ rec {
     let
       name = params.name or params.instanceName or null;
     in
-    if name == null then throw "No process name was specified or can be inferred!"
-    else params // {
+    # A missing name is reported by nixproc, which knows the process's key.
+    params // {
       __nixproc = kind;
       inherit name;
       dependencies = map dependencyName (params.dependencies or []);

@@ -40,8 +40,9 @@ in
 , unlock ? null
 }@properties:
 
-if name == null then throw "No process name was specified or can be inferred!"
-else properties // {
+# A missing name is reported by nixproc, which knows which process of the
+# model it is (a throw here could not say).
+properties // {
   __nixproc = "managed-process";
   inherit name;
   dependencies = map lib.dependencyName dependencies;

@@ -1,0 +1,4 @@
+{ processManager ? null }:
+{
+  webapp = { pkg = { name = "x"; process = "/bin/true" }; };
+}
