@@ -213,6 +213,9 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 		return "", err
 	}
 	final := filepath.Join(dir, w.treeHash()+"-nixproc-"+b.Name()+"-profile")
+	if err := w.resolveSelfRefs(final); err != nil {
+		return "", fmt.Errorf("cannot write the profile: %w", err)
+	}
 	if err := os.Rename(tmp, final); err != nil {
 		if _, statErr := os.Stat(final); statErr != nil {
 			return "", fmt.Errorf("cannot write the profile: %w", err)

@@ -108,6 +108,47 @@ func NewProfileWriter(root string) *ProfileWriter {
 // Root is the directory being written.
 func (w *ProfileWriter) Root() string { return w.root }
 
+// SelfRef stands for the profile's own final directory in the files of a
+// profile, as $out does in a Nix build: a unit can name its prestart script,
+// a plist its foreground proxy, although the profile's name (a hash of its
+// files) is only known once every file is written. Build replaces it with
+// the final path just before the profile is moved into place; the hashes are
+// computed with the placeholder, so they do not depend on where profiles are
+// kept.
+const SelfRef = "/nixproc-self-profile-0000000000000000000000000000000"
+
+// Path returns how a file of the profile refers to another one: the
+// absolute path it will have (SelfRef followed by rel).
+func (w *ProfileWriter) Path(rel string) string {
+	return SelfRef + "/" + filepath.ToSlash(filepath.Clean(rel))
+}
+
+// resolveSelfRefs replaces SelfRef with final in every file and link
+// target of the profile.
+func (w *ProfileWriter) resolveSelfRefs(final string) error {
+	for _, rel := range agnostic.SortedKeys(w.entries) {
+		e := w.entries[rel]
+		if !bytes.Contains(e.data, []byte(SelfRef)) {
+			continue
+		}
+		abs := filepath.Join(w.root, rel)
+		data := bytes.ReplaceAll(e.data, []byte(SelfRef), []byte(final))
+		if err := os.Remove(abs); err != nil {
+			return err
+		}
+		var err error
+		if e.link {
+			err = os.Symlink(string(data), abs)
+		} else {
+			err = os.WriteFile(abs, data, e.mode)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // WriteFile writes a file of a process ("" for files shared by all).
 // Writing the same path twice is fine only with the same content.
 func (w *ProfileWriter) WriteFile(process, rel string, data []byte, mode os.FileMode) error {

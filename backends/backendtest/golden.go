@@ -78,7 +78,8 @@ func BuildDump(t *testing.T, b backends.Backend, input []byte) string {
 	if err != nil {
 		return "error: " + strings.ReplaceAll(err.Error(), dir, "$TMP") + "\n"
 	}
-	return warnings.String() + DumpProfile(t, path)
+	// A profile's files may name the profile itself (ProfileWriter.Path).
+	return warnings.String() + strings.ReplaceAll(DumpProfile(t, path), path, "$PROFILE")
 }
 
 // DumpProfile renders every file of a profile (but its metadata) as text:
