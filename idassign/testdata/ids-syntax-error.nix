@@ -1,0 +1,6 @@
+{
+  "ids" = {
+    "webappPorts" = {
+      "webapp1" = 5000;
+  };
+}
