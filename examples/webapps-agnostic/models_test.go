@@ -147,6 +147,15 @@ type expectedNginx struct {
 	webapps []string
 }
 
+// assignedIDs are the UIDs (and equal GIDs) of the webapps in the ids files
+// generated with nixproc id-assign next to the models, which createCredentials
+// gives to the users and groups.
+var assignedIDs = map[string]map[string]string{
+	"webapps-agnostic/processes.nix": {"webapp1": "2001", "webapp2": "2002"},
+	"webapps-agnostic/processes-advanced.nix": {"webapp1": "2001", "webapp2": "2002",
+		"webapp3": "2004", "webapp4": "2005", "webapp5": "2006", "webapp6": "2007"},
+}
+
 func TestModelsEvaluateToTheExpectedProcesses(t *testing.T) {
 	requireTools(t, "nix-instantiate")
 	examples := examplesDir(t)
@@ -212,10 +221,15 @@ func TestModelsEvaluateToTheExpectedProcesses(t *testing.T) {
 					assert.Equal(t, stateDir+"/tmp/"+w.key+".pid", env["PID_FILE"])
 				}
 				assert.Empty(t, p.strings("dependencies"))
+				group := map[string]any{}
+				user := map[string]any{"group": w.key, "description": "Webapp"}
+				if id, ok := assignedIDs[tt.model][w.key]; ok {
+					group["gid"], user["uid"] = json.Number(id), json.Number(id)
+				}
 				assert.Equal(t, map[string]any{
 					"__nixproc": "credentials",
-					"groups":    map[string]any{w.key: map[string]any{}},
-					"users":     map[string]any{w.key: map[string]any{"group": w.key, "description": "Webapp"}},
+					"groups":    map[string]any{w.key: group},
+					"users":     map[string]any{w.key: user},
 				}, p.Pkg["credentials"])
 			}
 
