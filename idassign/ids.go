@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -101,18 +102,25 @@ func parseNumbers(where string, v gjson.Result, into map[string]int) error {
 // (possibly empty). Unlike the original, the file ends with a newline.
 func FormatNix(ids *IDs) []byte {
 	var b bytes.Buffer
+	attr := func(indent, name string, value int) {
+		b.WriteString(indent)
+		b.WriteString(nixString(name))
+		b.WriteString(" = ")
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(value), 10))
+		b.WriteString(";\n")
+	}
 	b.WriteString("{\n  \"ids\" = {\n")
 	for _, res := range sortedKeys(ids.IDs) {
-		fmt.Fprintf(&b, "    %s = {\n", nixString(res))
+		b.WriteString("    " + nixString(res) + " = {\n")
 		table := ids.IDs[res]
 		for _, p := range sortedKeys(table) {
-			fmt.Fprintf(&b, "      %s = %d;\n", nixString(p), table[p])
+			attr("      ", p, table[p])
 		}
 		b.WriteString("    };\n")
 	}
 	b.WriteString("  };\n  \"lastAssignments\" = {\n")
 	for _, res := range sortedKeys(ids.LastAssignments) {
-		fmt.Fprintf(&b, "    %s = %d;\n", nixString(res), ids.LastAssignments[res])
+		attr("    ", res, ids.LastAssignments[res])
 	}
 	b.WriteString("  };\n}\n")
 	return b.Bytes()
@@ -137,6 +145,9 @@ func FormatJSON(ids *IDs) []byte {
 
 // nixString quotes s as a Nix string literal.
 func nixString(s string) string {
+	if !strings.ContainsAny(s, "\"\\$\n\r\t") {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
