@@ -3,8 +3,8 @@
 # As root on Debian only; elsewhere it says what is missing and goes on.
 set -euo pipefail
 
-packages=(nix-bin daemon nginx curl shellcheck util-linux procps)
-commands=(nix-instantiate daemon nginx curl shellcheck setpriv ps)
+packages=(nix-bin daemon nginx curl shellcheck util-linux procps podman runc)
+commands=(nix-instantiate daemon nginx curl shellcheck setpriv ps podman runc)
 
 missing=()
 for i in "${!commands[@]}"; do
