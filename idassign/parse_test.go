@@ -172,6 +172,11 @@ func TestParseServices(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Request{ask("a", "ports", "uids"), ask("b", "ports"), {Process: "c"}}, got)
 
+	// another property name (--service-property)
+	got, err = ParseServices([]byte(`{"a": {"needs": ["ports"], "requiresUniqueIdsFor": ["uids"]}}`), "needs")
+	require.NoError(t, err)
+	assert.Equal(t, []Request{ask("a", "ports")}, got)
+
 	_, err = ParseServices([]byte(`{"a": 1}`), DefaultProperty)
 	assert.EqualError(t, err, "service a: must be an attribute set, got the number 1")
 }
