@@ -3,5 +3,6 @@
 package all
 
 import (
+	_ "nixproc/backends/systemd"
 	_ "nixproc/backends/sysvinit"
 )

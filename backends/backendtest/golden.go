@@ -82,6 +82,37 @@ func BuildDump(t *testing.T, b backends.Backend, input []byte) string {
 	return warnings.String() + strings.ReplaceAll(DumpProfile(t, path), path, "$PROFILE")
 }
 
+// GoldenProfiles builds every golden case that expects no error and returns
+// the built profiles by case name, so the generated files can be checked
+// with the real tools of their format.
+func GoldenProfiles(t *testing.T, b backends.Backend) map[string]string {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/golden/*.txt")
+	require.NotEmpty(t, files, "no golden cases in testdata/golden")
+	dir := t.TempDir()
+	t.Setenv("NIXPROC_BUILD_DIR", filepath.Join(dir, "builds"))
+	out := map[string]string{}
+	for i, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		in, want, _ := strings.Cut(string(data), Separator+"\n")
+		if strings.HasPrefix(want, "error:") {
+			continue
+		}
+		var gi GoldenInput
+		require.NoError(t, json.Unmarshal([]byte(in), &gi), file)
+		model := filepath.Join(dir, fmt.Sprintf("model-%d.json", i))
+		require.NoError(t, os.WriteFile(model, gi.Model, 0o644))
+		path, err := backends.Build(context.Background(), b, backends.BuildOptions{
+			Eval:                   agnostic.EvalOptions{ExprFile: model, Dirs: gi.Dirs},
+			ForceDisableUserChange: gi.ForceDisableUserChange,
+		})
+		require.NoError(t, err, file)
+		out[strings.TrimSuffix(filepath.Base(file), ".txt")] = path
+	}
+	return out
+}
+
 // DumpProfile renders every file of a profile (but its metadata) as text:
 // a header line per file or link, then the file's content.
 func DumpProfile(t *testing.T, root string) string {
