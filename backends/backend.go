@@ -87,7 +87,8 @@ type SwitchHooks interface {
 	// BeforeStop runs after users are created and before anything stops.
 	BeforeStop(ctx context.Context, old, new *Profile) error
 	// AfterStart runs once everything new has started (or, on failure,
-	// after the old profile is back: then new is the old profile).
+	// after the old profile is back: then new is the old profile, which is
+	// the empty profile, Path "", when nothing was deployed before).
 	AfterStart(ctx context.Context, old, new *Profile) error
 }
 

@@ -257,7 +257,9 @@ func (s *switcher) rollback(cause error, failed *Unit) error {
 			problems = append(problems, fmt.Errorf("stopping %s: %w", s.started[i].Name, err))
 		}
 	}
-	if h, ok := s.oldDep.(SwitchHooks); ok && s.plan.Old.Path != "" {
+	// Hooks run also when nothing was deployed before (Old.Path == ""), so
+	// a manager's configuration does not keep a failed first deployment.
+	if h, ok := s.oldDep.(SwitchHooks); ok {
 		if err := h.BeforeStop(s.ctx, s.plan.New, s.plan.Old); err != nil {
 			problems = append(problems, err)
 		}
@@ -267,7 +269,7 @@ func (s *switcher) rollback(cause error, failed *Unit) error {
 			problems = append(problems, fmt.Errorf("starting %s again: %w", s.stopped[i].Name, err))
 		}
 	}
-	if h, ok := s.oldDep.(SwitchHooks); ok && s.plan.Old.Path != "" {
+	if h, ok := s.oldDep.(SwitchHooks); ok {
 		if err := h.AfterStart(s.ctx, s.plan.New, s.plan.Old); err != nil {
 			problems = append(problems, err)
 		}
