@@ -43,8 +43,11 @@ type Spec struct {
 	Umask     string
 	Nice      *int
 	User      string
-	// Environment is exported before Initialize runs.
+	// Environment is exported before Initialize runs. Path lists packages
+	// whose bin directories go before the inherited PATH, unless
+	// Environment sets PATH itself.
 	Environment map[string]string
+	Path        []string
 	// StartTimeout is how long (seconds) a daemon may take to write its PID
 	// file; StopTimeout how long it may take to stop before it is killed.
 	// Zero means 30 and 10.
@@ -116,6 +119,11 @@ func (s Spec) Check() error {
 	if s.StartTimeout < 0 || s.StopTimeout < 0 {
 		return fmt.Errorf("timeouts cannot be negative")
 	}
+	for i, p := range s.Path {
+		if strings.IndexByte(p, 0) >= 0 || strings.Contains(p, ":") {
+			return fmt.Errorf("path[%d] %q cannot be put on PATH (it contains a NUL byte or a colon)", i, p)
+		}
+	}
 	fields := map[string]string{"process": s.Executable, "pidFile": s.PIDFile, "directory": s.Directory, "user": s.User, "initialize": s.Initialize}
 	for _, f := range agnostic.SortedKeys(fields) {
 		if strings.IndexByte(fields[f], 0) >= 0 {
@@ -155,10 +163,18 @@ func Render(s Spec) (string, error) {
 	// in them are meant literally.
 	b.WriteString("# shellcheck disable=SC2016\nset -e\n\nnixproc_proxy_name=" + q(s.Name) + "\n\n")
 	b.WriteString(strings.TrimRight(templates.FgproxyFunctions, "\n") + "\n")
-	if len(s.Environment) > 0 {
+	_, ownPath := s.Environment["PATH"]
+	if len(s.Environment) > 0 || (len(s.Path) > 0 && !ownPath) {
 		b.WriteString("\n")
 		for _, k := range agnostic.SortedKeys(s.Environment) {
 			b.WriteString("export " + k + "=" + q(s.Environment[k]) + "\n")
+		}
+		if len(s.Path) > 0 && !ownPath {
+			bins := make([]string, len(s.Path))
+			for i, pkg := range s.Path {
+				bins[i] = pkg + "/bin"
+			}
+			b.WriteString("export PATH=" + q(strings.Join(bins, ":")) + `:"$PATH"` + "\n")
 		}
 	}
 	if s.Initialize != "" {

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"nixproc/backends"
 	"nixproc/backends/backendtest"
 )
 
@@ -84,14 +83,15 @@ func newProxyEnv(t *testing.T) *proxyEnv {
 
 func (e *proxyEnv) path(name string) string { return filepath.Join(e.dir, name) }
 
-// write renders a proxy through a ProfileWriter, as backends do.
+// write renders a proxy into an executable file.
 func (e *proxyEnv) write(s Spec) string {
 	e.t.Helper()
-	root := filepath.Join(e.dir, "profile")
-	w := backends.NewProfileWriter(root)
-	rel := "bin/" + s.Name + "-foregroundproxy.sh"
-	require.NoError(e.t, Write(w, s.Name, rel, s))
-	return filepath.Join(root, rel)
+	script, err := Render(s)
+	require.NoError(e.t, err)
+	file := filepath.Join(e.dir, "profile", s.Name+"-foregroundproxy.sh")
+	require.NoError(e.t, os.MkdirAll(filepath.Dir(file), 0o755))
+	require.NoError(e.t, os.WriteFile(file, []byte(script), 0o755))
+	return file
 }
 
 // running is a started proxy.
@@ -333,6 +333,7 @@ func TestPlainModeSetsUpAndExecs(t *testing.T) {
 		Name: "reporter", Executable: e.path("reporter"), Args: tricky,
 		Initialize: "echo initialized >\"$D_INIT\"",
 		Directory:  work, Umask: "0027", Nice: &nice, Environment: env,
+		Path: []string{e.path("pkg")},
 	}
 	script := e.write(s)
 	cmd := exec.Command(script, "extra arg")
@@ -349,6 +350,7 @@ func TestPlainModeSetsUpAndExecs(t *testing.T) {
 	vars := strings.Split(string(envRaw), "\x00")
 	assert.Contains(t, vars, "TRICKY="+env["TRICKY"])
 	assert.Contains(t, vars, "EMPTY=")
+	assert.Contains(t, vars, "PATH="+e.path("pkg")+"/bin:"+os.Getenv("PATH"), "path goes before the inherited PATH")
 	for file, want := range map[string]string{"pwd": work + "\n", "umask": "0027\n", "nice": "5\n", "init": "initialized\n"} {
 		got, err := os.ReadFile(e.path(file))
 		require.NoError(t, err)
