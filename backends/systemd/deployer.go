@@ -28,9 +28,10 @@ type Deployer struct {
 	dir  string
 	// prev is the profile deployed when the switch began; linked the units
 	// this deployer linked last; synced the profile they come from.
-	prev   *backends.Profile
-	linked []string
-	synced string
+	prev     *backends.Profile
+	linked   []string
+	synced   string
+	isSynced bool
 }
 
 // Deployer implements backends.Backend.
@@ -92,15 +93,15 @@ func (d *Deployer) BeforeStop(ctx context.Context, old, new *backends.Profile) e
 			}
 		}
 	}
-	d.prev, d.synced = old, ""
+	d.prev, d.isSynced = old, false
 	return nil
 }
 
 // AfterStart implements backends.SwitchHooks: a switch that started
 // nothing still unlinks what it stopped and reloads the manager.
 func (d *Deployer) AfterStart(ctx context.Context, old, new *backends.Profile) error {
-	defer func() { d.synced = "" }()
-	if d.synced != new.Path {
+	defer func() { d.isSynced = false }()
+	if !d.isSynced || d.synced != new.Path {
 		return d.sync(ctx, new)
 	}
 	return nil
@@ -119,7 +120,7 @@ func (d *Deployer) Stop(ctx context.Context, p *backends.Profile, u backends.Uni
 
 // Start starts a unit, after linking the profile's units and reloading.
 func (d *Deployer) Start(ctx context.Context, p *backends.Profile, u backends.Unit) error {
-	if d.synced != p.Path {
+	if !d.isSynced || d.synced != p.Path {
 		if err := d.sync(ctx, p); err != nil {
 			return err
 		}
@@ -186,7 +187,7 @@ func (d *Deployer) sync(ctx context.Context, p *backends.Profile) error {
 		}
 		linked = append(linked, u)
 	}
-	d.linked, d.synced = linked, p.Path
+	d.linked, d.synced, d.isSynced = linked, p.Path, true
 	return d.systemctl(ctx, "daemon-reload")
 }
 
