@@ -202,12 +202,15 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 		pp.User, pp.Lock, pp.Unlock = bctx.User(p.User), p.Lock, p.Unlock
 		meta.Processes = append(meta.Processes, pp)
 	}
-	data, err := json.MarshalIndent(meta, "", "  ")
+	data, err := json.Marshal(meta)
 	if err != nil {
 		return "", err
 	}
 	if err := w.WriteFile("", MetaFile, append(data, '\n'), 0o444); err != nil {
 		return "", err
+	}
+	if err := w.flush(); err != nil {
+		return "", fmt.Errorf("cannot write the profile: %w", err)
 	}
 	if err := runPostInstall(translated, tmp); err != nil {
 		return "", err

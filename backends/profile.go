@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"nixproc/agnostic"
 )
@@ -85,7 +86,8 @@ func DefaultUnits(p *Profile) []Unit {
 	return out
 }
 
-// ProfileWriter writes the files of a profile under construction and keeps
+// ProfileWriter collects the files of a profile under construction (they
+// are written to disk together when the build is done) and keeps
 // track of which process each file belongs to, so every process gets a hash
 // that changes exactly when its files do.
 type ProfileWriter struct {
@@ -171,20 +173,60 @@ func (w *ProfileWriter) add(rel string, e entry) error {
 		}
 		return fmt.Errorf("profile collision: %s is written by process %s and by process %s with different content", rel, orShared(prev.process), orShared(e.process))
 	}
-	abs := filepath.Join(w.root, rel)
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return err
-	}
-	var err error
-	if e.link {
-		err = os.Symlink(string(e.data), abs)
-	} else {
-		err = os.WriteFile(abs, e.data, e.mode)
-	}
-	if err != nil {
-		return err
-	}
 	w.entries[rel] = e
+	return nil
+}
+
+// flush writes every entry to disk. Large profiles have tens of thousands
+// of files and links, and creating them is what a build spends its time on,
+// so they are written by several workers at once (the work is system calls,
+// which overlap even on few cores).
+func (w *ProfileWriter) flush() error {
+	paths := agnostic.SortedKeys(w.entries)
+	dirs := map[string]bool{}
+	for _, rel := range paths {
+		dirs[filepath.Dir(rel)] = true
+	}
+	for _, d := range agnostic.SortedKeys(dirs) {
+		if err := os.MkdirAll(filepath.Join(w.root, d), 0o755); err != nil {
+			return err
+		}
+	}
+	const workers = 16
+	jobs := make(chan string, 256)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var first error
+			for rel := range jobs {
+				if first != nil {
+					continue
+				}
+				e := w.entries[rel]
+				abs := filepath.Join(w.root, rel)
+				if e.link {
+					first = os.Symlink(string(e.data), abs)
+				} else {
+					first = os.WriteFile(abs, e.data, e.mode)
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, rel := range paths {
+		jobs <- rel
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

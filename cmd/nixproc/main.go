@@ -20,7 +20,9 @@ func main() {
 		args = append([]string{sub}, args...)
 	}
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
+	err := root.Execute()
+	reportPeakMemory()
+	if err != nil {
 		name := tool
 		if c, _, findErr := root.Find(args); findErr == nil && c != root {
 			name = "nixproc-" + c.Name()

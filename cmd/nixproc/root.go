@@ -33,6 +33,7 @@ tool of that name.`,
 	root.AddCommand(newSysvinitRunActivityCmd())
 	root.AddCommand(newIDAssignCmd())
 	root.AddCommand(newToolsCmd(root))
+	root.AddCommand(newNixLibraryCmd())
 	return root
 }
 
