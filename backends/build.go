@@ -209,15 +209,13 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 	if err := w.WriteFile("", MetaFile, append(data, '\n'), 0o444); err != nil {
 		return "", err
 	}
+	final := filepath.Join(dir, w.treeHash()+"-nixproc-"+b.Name()+"-profile")
+	w.resolveSelfRefs(final)
 	if err := w.flush(); err != nil {
 		return "", fmt.Errorf("cannot write the profile: %w", err)
 	}
 	if err := runPostInstall(translated, tmp); err != nil {
 		return "", err
-	}
-	final := filepath.Join(dir, w.treeHash()+"-nixproc-"+b.Name()+"-profile")
-	if err := w.resolveSelfRefs(final); err != nil {
-		return "", fmt.Errorf("cannot write the profile: %w", err)
 	}
 	if err := os.Rename(tmp, final); err != nil {
 		if _, statErr := os.Stat(final); statErr != nil {

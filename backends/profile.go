@@ -114,7 +114,7 @@ func (w *ProfileWriter) Root() string { return w.root }
 // profile, as $out does in a Nix build: a unit can name its prestart script,
 // a plist its foreground proxy, although the profile's name (a hash of its
 // files) is only known once every file is written. Build replaces it with
-// the final path just before the profile is moved into place; the hashes are
+// the final path before the files are written; the hashes are
 // computed with the placeholder, so they do not depend on where profiles are
 // kept.
 const SelfRef = "/nixproc-self-profile-0000000000000000000000000000000"
@@ -126,29 +126,15 @@ func (w *ProfileWriter) Path(rel string) string {
 }
 
 // resolveSelfRefs replaces SelfRef with final in every file and link
-// target of the profile.
-func (w *ProfileWriter) resolveSelfRefs(final string) error {
-	for _, rel := range agnostic.SortedKeys(w.entries) {
-		e := w.entries[rel]
-		if !bytes.Contains(e.data, []byte(SelfRef)) {
-			continue
-		}
-		abs := filepath.Join(w.root, rel)
-		data := bytes.ReplaceAll(e.data, []byte(SelfRef), []byte(final))
-		if err := os.Remove(abs); err != nil {
-			return err
-		}
-		var err error
-		if e.link {
-			err = os.Symlink(string(data), abs)
-		} else {
-			err = os.WriteFile(abs, data, e.mode)
-		}
-		if err != nil {
-			return err
+// target of the profile, before they are written.
+func (w *ProfileWriter) resolveSelfRefs(final string) {
+	self := []byte(SelfRef)
+	for rel, e := range w.entries {
+		if bytes.Contains(e.data, self) {
+			e.data = bytes.ReplaceAll(e.data, self, []byte(final))
+			w.entries[rel] = e
 		}
 	}
-	return nil
 }
 
 // WriteFile writes a file of a process ("" for files shared by all).
