@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "nixproc/backends/docker"
 	_ "nixproc/backends/systemd"
 	_ "nixproc/backends/sysvinit"
 )
