@@ -3,8 +3,8 @@
 # As root on Debian only; elsewhere it says what is missing and goes on.
 set -euo pipefail
 
-packages=(nix-bin daemon nginx curl shellcheck util-linux procps podman runc)
-commands=(nix-instantiate daemon nginx curl shellcheck setpriv ps podman runc)
+packages=(nix-bin daemon nginx curl shellcheck util-linux procps supervisor podman runc)
+commands=(nix-instantiate daemon nginx curl shellcheck setpriv ps supervisord podman runc)
 
 missing=()
 for i in "${!commands[@]}"; do
@@ -26,4 +26,9 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # own instances, so the packaged one is stopped and kept from restarting.
 if [[ " ${missing[*]} " == *" nginx "* ]]; then
   (service nginx stop || pkill -x nginx || true) >/dev/null 2>&1
+fi
+# Debian's supervisor package starts a system supervisord; nixproc runs one
+# per deployment, so the packaged one is stopped.
+if [[ " ${missing[*]} " == *" supervisor "* ]]; then
+  (service supervisor stop || true) >/dev/null 2>&1
 fi

@@ -31,6 +31,7 @@ tool of that name.`,
 		root.AddCommand(newSwitchCmd(pm), newDeployCmd(pm))
 	}
 	root.AddCommand(newSysvinitRunActivityCmd())
+	root.AddCommand(newSupervisordDeployStatelessCmd())
 	root.AddCommand(newIDAssignCmd())
 	root.AddCommand(newToolsCmd(root))
 	root.AddCommand(newNixLibraryCmd())
