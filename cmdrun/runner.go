@@ -49,13 +49,15 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 	if len(c.Env) > 0 {
 		cmd.Env = append(os.Environ(), c.Env...)
 	}
-	var buf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &buf, &buf
+	// With a writer of its own for either stream, the command's stdout and
+	// stderr are copied by two goroutines: the combined buffer is locked.
+	buf := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = buf, buf
 	if c.Stdout != nil {
-		cmd.Stdout = io.MultiWriter(&buf, c.Stdout)
+		cmd.Stdout = io.MultiWriter(buf, c.Stdout)
 	}
 	if c.Stderr != nil {
-		cmd.Stderr = io.MultiWriter(&buf, c.Stderr)
+		cmd.Stderr = io.MultiWriter(buf, c.Stderr)
 	}
 	// A daemon that inherits the output pipes would hold them open for as
 	// long as it runs; once the command itself is done, stop waiting.
@@ -65,6 +67,29 @@ func (Exec) Run(ctx context.Context, c Cmd) ([]byte, error) {
 		return buf.Bytes(), &Error{Cmd: c, Output: buf.String(), Err: err}
 	}
 	return buf.Bytes(), nil
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Bytes()
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func isWaitDelay(err error) bool { return errors.Is(err, exec.ErrWaitDelay) }

@@ -4,6 +4,7 @@ package all
 
 import (
 	_ "nixproc/backends/docker"
+	_ "nixproc/backends/s6rc"
 	_ "nixproc/backends/supervisord"
 	_ "nixproc/backends/systemd"
 	_ "nixproc/backends/sysvinit"

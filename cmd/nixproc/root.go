@@ -33,6 +33,7 @@ tool of that name.`,
 	root.AddCommand(newSysvinitRunActivityCmd())
 	root.AddCommand(newSupervisordDeployStatelessCmd())
 	root.AddCommand(newIDAssignCmd())
+	root.AddCommand(newS6SvscanCmd())
 	root.AddCommand(newToolsCmd(root))
 	root.AddCommand(newNixLibraryCmd())
 	return root
