@@ -63,6 +63,40 @@ func RunGolden(t *testing.T, b backends.Backend, elide map[string]string) {
 // BuildDump builds a golden input and returns the dump of its profile, or
 // "error: ..." if the build fails.
 func BuildDump(t *testing.T, b backends.Backend, input []byte) string {
+	path, warnings, err := BuildInput(t, b, input)
+	if err != nil {
+		return "error: " + err.Error() + "\n"
+	}
+	// A profile's files may name the profile itself (ProfileWriter.Path).
+	return warnings + strings.ReplaceAll(DumpProfile(t, path), path, "$PROFILE")
+}
+
+// GoldenProfiles builds every golden case that expects no error and returns
+// the built profiles by case name, so the generated files can be checked
+// with the real tools of their format.
+func GoldenProfiles(t *testing.T, b backends.Backend) map[string]string {
+	t.Helper()
+	files, _ := filepath.Glob("testdata/golden/*.txt")
+	require.NotEmpty(t, files, "no golden cases in testdata/golden")
+	out := map[string]string{}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		require.NoError(t, err)
+		in, want, _ := strings.Cut(string(data), Separator+"\n")
+		if strings.HasPrefix(want, "error:") {
+			continue
+		}
+		path, _, err := BuildInput(t, b, []byte(in))
+		require.NoError(t, err, file)
+		out[strings.TrimSuffix(filepath.Base(file), ".txt")] = path
+	}
+	return out
+}
+
+// BuildInput builds a golden input in a temporary directory and returns the
+// profile's path and the warnings printed. In errors, the temporary
+// directory reads $TMP.
+func BuildInput(t *testing.T, b backends.Backend, input []byte) (string, string, error) {
 	var in GoldenInput
 	require.NoError(t, json.Unmarshal(input, &in), "golden input")
 	dir := t.TempDir()
@@ -76,41 +110,9 @@ func BuildDump(t *testing.T, b backends.Backend, input []byte) string {
 		Warnings:               &warnings,
 	})
 	if err != nil {
-		return "error: " + strings.ReplaceAll(err.Error(), dir, "$TMP") + "\n"
+		return "", "", fmt.Errorf("%s", strings.ReplaceAll(err.Error(), dir, "$TMP"))
 	}
-	// A profile's files may name the profile itself (ProfileWriter.Path).
-	return warnings.String() + strings.ReplaceAll(DumpProfile(t, path), path, "$PROFILE")
-}
-
-// GoldenProfiles builds every golden case that expects no error and returns
-// the built profiles by case name, so the generated files can be checked
-// with the real tools of their format.
-func GoldenProfiles(t *testing.T, b backends.Backend) map[string]string {
-	t.Helper()
-	files, _ := filepath.Glob("testdata/golden/*.txt")
-	require.NotEmpty(t, files, "no golden cases in testdata/golden")
-	dir := t.TempDir()
-	t.Setenv("NIXPROC_BUILD_DIR", filepath.Join(dir, "builds"))
-	out := map[string]string{}
-	for i, file := range files {
-		data, err := os.ReadFile(file)
-		require.NoError(t, err)
-		in, want, _ := strings.Cut(string(data), Separator+"\n")
-		if strings.HasPrefix(want, "error:") {
-			continue
-		}
-		var gi GoldenInput
-		require.NoError(t, json.Unmarshal([]byte(in), &gi), file)
-		model := filepath.Join(dir, fmt.Sprintf("model-%d.json", i))
-		require.NoError(t, os.WriteFile(model, gi.Model, 0o644))
-		path, err := backends.Build(context.Background(), b, backends.BuildOptions{
-			Eval:                   agnostic.EvalOptions{ExprFile: model, Dirs: gi.Dirs},
-			ForceDisableUserChange: gi.ForceDisableUserChange,
-		})
-		require.NoError(t, err, file)
-		out[strings.TrimSuffix(filepath.Base(file), ".txt")] = path
-	}
-	return out
+	return path, warnings.String(), nil
 }
 
 // DumpProfile renders every file of a profile (but its metadata) as text:
