@@ -18,26 +18,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"nixproc/agnostic"
-	"nixproc/backends/backendtest"
 	"nixproc/imagebuild/podmantest"
 )
 
 // probeInStore builds testdata/probe (statically) and adds it to the Nix
 // store as <store path>/bin/probe.
 func probeInStore(t *testing.T) string {
-	t.Helper()
-	backendtest.RequireRoot(t)
-	backendtest.Require(t, "nix-store", "go")
-	dir := filepath.Join(t.TempDir(), "nixproc-probe")
-	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "bin", "probe"), "./testdata/probe")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	add := exec.Command("nix-store", append(append([]string{"--add"}, agnostic.NixOptions...), dir)...)
-	out, err = add.Output()
-	require.NoError(t, err, "nix-store --add")
-	return strings.TrimSpace(string(out))
+	return podmantest.BuildIntoStore(t, "./testdata/probe", "probe")
 }
 
 // testImage builds an image from scratch with a bit of everything.

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"nixproc/agnostic"
 	"nixproc/backends/backendtest"
 	"nixproc/shellquote"
 )
@@ -162,4 +163,25 @@ func mountsBelow(dir string) []string {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
+}
+
+// BuildIntoStore builds the Go command in directory pkg statically and adds
+// it to the Nix store as <store path>/bin/<name>; it returns the store path.
+// It needs root (nix-store --add writes the store) and go.
+func BuildIntoStore(t *testing.T, pkg, name string) string {
+	t.Helper()
+	backendtest.RequireRoot(t)
+	backendtest.Require(t, "nix-store", "go")
+	dir := filepath.Join(t.TempDir(), name)
+	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "bin", name), pkg)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v: %s", pkg, err, out)
+	}
+	add := exec.Command("nix-store", append(append([]string{"--add"}, agnostic.NixOptions...), dir)...)
+	out, err := add.Output()
+	if err != nil {
+		t.Fatalf("nix-store --add %s: %v", dir, err)
+	}
+	return strings.TrimSpace(string(out))
 }
