@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "nixproc/backends/bsdrc"
 	_ "nixproc/backends/docker"
 	_ "nixproc/backends/s6rc"
 	_ "nixproc/backends/supervisord"

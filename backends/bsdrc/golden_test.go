@@ -1,0 +1,11 @@
+package bsdrc
+
+import (
+	"testing"
+
+	"nixproc/backends/backendtest"
+)
+
+func TestGolden(t *testing.T) {
+	backendtest.RunGolden(t, Backend{}, nil)
+}
