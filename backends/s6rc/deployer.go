@@ -119,6 +119,12 @@ func (d *Deployer) run(ctx context.Context, path string, args ...string) (string
 	return string(out), err
 }
 
+// query runs a command whose failure is an answer, not news for the user.
+func (d *Deployer) query(ctx context.Context, path string, args ...string) (string, error) {
+	out, err := d.env.Runner.Run(ctx, cmdrun.Cmd{Path: path, Args: args})
+	return string(out), err
+}
+
 // BeforeStop implements backends.SwitchHooks: it checks that s6-svscan
 // runs, and in s6-rc mode compiles the new database and prepares the
 // conversion file that restarts every service whose definition changed.
@@ -126,7 +132,7 @@ func (d *Deployer) BeforeStop(ctx context.Context, old, new *backends.Profile) e
 	if err := d.checkDirs(new); err != nil {
 		return err
 	}
-	if _, err := d.run(ctx, "s6-svscanctl", "-a", d.l.ScanDir); err != nil {
+	if _, err := d.query(ctx, "s6-svscanctl", "-a", d.l.ScanDir); err != nil {
 		return fmt.Errorf("no s6-svscan runs on %s (start one with: nixproc s6-svscan --runtime-dir %s): %w", d.l.ScanDir, d.dirs.RuntimeDir, err)
 	}
 	if d.mode == ModePlain {
@@ -392,10 +398,10 @@ func services(p *backends.Profile, process string) ([]service, error) {
 // only known to have worked once the service stays up for a moment.
 func (d *Deployer) checkUp(ctx context.Context, process, svc string) error {
 	dir := filepath.Join(d.l.ScanDir, svc)
-	if _, err := d.run(ctx, "s6-svwait", "-d", "-t", strconv.Itoa(millis("NIXPROC_START_SETTLE", 300*time.Millisecond)), dir); err == nil {
+	if _, err := d.query(ctx, "s6-svwait", "-d", "-t", strconv.Itoa(millis("NIXPROC_START_SETTLE", 300*time.Millisecond)), dir); err == nil {
 		return fmt.Errorf("%s stopped right after it started (see %s)", svc, filepath.Join(LogDir(d.dirs, process), "current"))
 	}
-	out, err := d.run(ctx, "s6-svstat", "-o", "up", dir)
+	out, err := d.query(ctx, "s6-svstat", "-o", "up", dir)
 	if err != nil {
 		return err
 	}
