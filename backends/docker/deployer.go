@@ -26,16 +26,19 @@ type Deployer struct {
 // option, else NIXPROC_DOCKER, else docker; it may carry options of its own
 // (shell words: "podman --root /srv/containers").
 func (Backend) Deployer(env *backends.Env) (backends.Deployer, error) {
-	cmd := env.Options[DockerOption]
+	cmd, from := env.Options[DockerOption], "--docker"
 	if cmd == "" {
-		cmd = os.Getenv("NIXPROC_DOCKER")
+		cmd, from = os.Getenv("NIXPROC_DOCKER"), "NIXPROC_DOCKER"
 	}
 	if cmd == "" {
 		cmd = "docker"
 	}
 	words, err := shellquote.Split(cmd)
-	if err != nil || len(words) == 0 {
-		return nil, fmt.Errorf("--docker %q: not a command (%v)", cmd, err)
+	if err == nil && len(words) == 0 {
+		err = fmt.Errorf("it is empty")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not a command: %v", from, cmd, err)
 	}
 	return &Deployer{env: env, command: words}, nil
 }
@@ -110,6 +113,11 @@ func (d *Deployer) Start(ctx context.Context, p *backends.Profile, u backends.Un
 		return err
 	}
 	if err := d.tolerate(ctx, "no such container", "rm", "-f", s.ContainerName); err != nil {
+		return err
+	}
+	// An image left under this tag (by a crashed switch, or written before
+	// the host's accounts changed) would otherwise stay behind, untagged.
+	if err := d.tolerate(ctx, "no such image", "rmi", s.ImageTag); err != nil {
 		return err
 	}
 	if err := d.loadImage(ctx, p, u.Name, s); err != nil {
