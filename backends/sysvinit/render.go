@@ -192,7 +192,10 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 	q := shellquote.Quote
 	desc := string(p.Description)
 
-	instructions := map[string]Instruction{}
+	// Bodies are lists of items printed one per line; an item is never
+	// re-indented inside, since it may hold a quoted value or user code
+	// whose newlines are part of it.
+	instructions := map[string]body{}
 	if p.Process != "" {
 		proc := string(p.Process)
 		pidOpt := ""
@@ -201,7 +204,7 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 		}
 		var start []string
 		if p.Initialize != "" {
-			start = append(start, "(", "  set -e", indent(string(p.Initialize), "  "), ") &&")
+			start = append(start, initializeStep(string(p.Initialize)))
 		}
 		if p.Directory != "" {
 			start = append(start, "cd "+q(string(p.Directory))+" &&")
@@ -229,17 +232,17 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 			cmd = append(cmd, p.Args...)
 		}
 		start = append(start, "start_daemon "+pidOpt+niceOpt+prefix+shellquote.Join(cmd))
-		instructions["start"] = Instruction{"Starting", strings.Join(start, "\n")}
-		instructions["stop"] = Instruction{"Stopping", "killproc " + pidOpt + q(proc)}
-		instructions["reload"] = Instruction{"Reloading", "killproc " + pidOpt + q(proc) + " " + string(p.ReloadSignal)}
+		instructions["start"] = body{"Starting", start}
+		instructions["stop"] = body{"Stopping", []string{"killproc " + pidOpt + q(proc)}}
+		instructions["reload"] = body{"Reloading", []string{"killproc " + pidOpt + q(proc) + " " + string(p.ReloadSignal)}}
 	}
 	for k, v := range p.Instructions {
-		instructions[k] = v
+		instructions[k] = body{v.Activity, []string{strings.TrimRight(v.Instruction, "\n")}}
 	}
 	activities := map[string][]string{}
 	for name, in := range instructions {
-		activities[name] = append([]string{"log_info_msg " + q(in.Activity+" "+desc+"...")},
-			append(strings.Split(in.Instruction, "\n"), "evaluate_retval")...)
+		activities[name] = append([]string{"log_info_msg " + q(in.verb+" "+desc+"...")},
+			append(in.lines, "evaluate_retval")...)
 	}
 	if p.Process != "" {
 		pidOpt := ""
@@ -249,8 +252,8 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 		activities["status"] = []string{"statusproc " + pidOpt + q(string(p.Process))}
 		activities["restart"] = []string{`"$0" stop`, `"$0" start`}
 	}
-	for name, body := range p.Activities {
-		activities[name] = strings.Split(body, "\n")
+	for name, code := range p.Activities {
+		activities[name] = []string{strings.TrimRight(code, "\n")}
 	}
 	for _, name := range p.RemoveActivities {
 		delete(activities, name)
@@ -334,12 +337,22 @@ func activityOrder(activities map[string][]string) []string {
 	return out
 }
 
-func indent(s, prefix string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = prefix + l
+// initializeStep runs the initialize code in a bash of its own with -e, so
+// that any failing command fails the start (inside the script, errexit would
+// be ignored on the left of &&). The code travels verbatim in a quoted here
+// document.
+func initializeStep(code string) string {
+	delim := "NIXPROC_INITIALIZE"
+	for strings.Contains(code, delim) {
+		delim += "_"
 	}
-	return strings.Join(lines, "\n")
+	return `"$BASH" -e <<'` + delim + `' &&` + "\n" + strings.TrimRight(code, "\n") + "\n" + delim
+}
+
+// body is a generated activity: the verb of its message and its lines.
+type body struct {
+	verb  string
+	lines []string
 }
 
 // oneLine makes a header-safe summary: comments end at a newline.
