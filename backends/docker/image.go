@@ -184,7 +184,16 @@ func accounts(spec *ImageSpec) ([]imagebuild.User, []imagebuild.Group, error) {
 		resolved[name] = u
 	}
 	for _, name := range agnostic.SortedKeys(resolved) {
-		users = append(users, resolved[name])
+		u := resolved[name]
+		users = append(users, u)
+		// The primary group of a user the host has but whose group the
+		// credentials do not declare comes from the host too.
+		if !usedGID[u.GID] {
+			if hg, err := user.LookupGroupId(strconv.Itoa(u.GID)); err == nil && !groupNames[hg.Name] && gidOf[hg.Name] == 0 {
+				usedGID[u.GID], gidOf[hg.Name] = true, u.GID
+				groups = append(groups, imagebuild.Group{Name: hg.Name, GID: u.GID})
+			}
+		}
 	}
 	sort.SliceStable(users, func(i, j int) bool { return users[i].UID < users[j].UID })
 	return users, groups, nil

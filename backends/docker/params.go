@@ -168,18 +168,23 @@ func (p *Params) check() error {
 	}
 	switch {
 	case p.DockerImage != "":
-		if p.Process != "" || len(p.Cmd) > 0 {
-			return fmt.Errorf("dockerImage: a loaded image runs its own command; process and cmd cannot be set with it")
+		if set := p.setFields(imageFields); len(set) > 0 {
+			return fmt.Errorf("dockerImage: a loaded image runs as it is made; %s cannot be set with it", strings.Join(set, ", "))
 		}
-	case len(p.Cmd) == 0:
+	case len(p.Cmd) > 0:
+		if set := p.setFields(proxyFields); len(set) > 0 {
+			return fmt.Errorf("cmd: %s need the foreground proxy, which cmd replaces (make them part of cmd's program)", strings.Join(set, ", "))
+		}
+		if !path.IsAbs(p.Cmd[0]) {
+			return fmt.Errorf("cmd: the program %q must be an absolute path", p.Cmd[0])
+		}
+	default:
 		if p.Process == "" {
 			return fmt.Errorf("process: nothing to run (set process or cmd)")
 		}
 		if !path.IsAbs(string(p.Process)) {
 			return fmt.Errorf("process %q must be an absolute path", p.Process)
 		}
-	case !path.IsAbs(p.Cmd[0]):
-		return fmt.Errorf("cmd: the program %q must be an absolute path", p.Cmd[0])
 	}
 	if p.Umask != "" && !octal.MatchString(string(p.Umask)) {
 		return fmt.Errorf("umask %q is not an octal mask", p.Umask)
@@ -244,6 +249,30 @@ func (p *Params) check() error {
 		}
 	}
 	return nil
+}
+
+// proxyFields are what only the foreground proxy does; imageFields are
+// what goes into an image nixproc writes.
+var (
+	proxyFields = []string{"initialize", "umask", "nice"}
+	imageFields = []string{"process", "cmd", "initialize", "umask", "nice", "directory", "user", "path", "environment", "storePaths", "hostPrograms", "hostFiles"}
+)
+
+// setFields returns which of the fields are set.
+func (p *Params) setFields(fields []string) []string {
+	set := map[string]bool{
+		"process": p.Process != "", "cmd": len(p.Cmd) > 0, "initialize": p.Initialize != "",
+		"umask": p.Umask != "", "nice": p.Nice != nil, "directory": p.Directory != "", "user": p.User != "",
+		"path": len(p.Path) > 0, "environment": len(p.Environment) > 0, "storePaths": len(p.StorePaths) > 0,
+		"hostPrograms": len(p.HostPrograms) > 0, "hostFiles": len(p.HostFiles) > 0,
+	}
+	var out []string
+	for _, f := range fields {
+		if set[f] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // reservedOptions are docker create options the backend sets itself.

@@ -257,6 +257,15 @@ func imageSpec(ctx *backends.Context, proc *agnostic.Process, p *Params) (*Image
 		spec.Users = proc.Credentials.Users
 		spec.Groups = proc.Credentials.Groups
 	}
+	if _, declared := spec.Users[user]; user != "" && !declared {
+		// A user of the host the credentials do not declare (nobody,
+		// www-data): the image needs it in its /etc/passwd too.
+		users := map[string]map[string]string{user: {}}
+		for k, v := range spec.Users {
+			users[k] = v
+		}
+		spec.Users = users
+	}
 	return spec, proxy, nil
 }
 
