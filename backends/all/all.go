@@ -5,6 +5,7 @@ package all
 import (
 	_ "nixproc/backends/bsdrc"
 	_ "nixproc/backends/docker"
+	_ "nixproc/backends/launchd"
 	_ "nixproc/backends/s6rc"
 	_ "nixproc/backends/supervisord"
 	_ "nixproc/backends/systemd"
