@@ -249,14 +249,10 @@ func (i *instance) start(ctx context.Context, name string) error {
 		case "RUNNING":
 			return nil
 		case "BACKOFF", "FATAL", "EXITED", "STOPPED", "UNKNOWN", "":
-			// BACKOFF: it exited before startsecs, so it failed to start.
-			if st == "" {
-				st = "no such program"
-			}
-			return i.failure(ctx, name, st)
+			return i.failure(ctx, name, stateMeaning(st))
 		}
 		if time.Now().After(deadline) {
-			return i.failure(ctx, name, fmt.Sprintf("not RUNNING after %s", startWait))
+			return i.failure(ctx, name, fmt.Sprintf("that it is not RUNNING after %s", startWait))
 		}
 		if err := sleep(ctx, 200*time.Millisecond); err != nil {
 			return err
@@ -264,10 +260,25 @@ func (i *instance) start(ctx context.Context, name string) error {
 	}
 }
 
+func stateMeaning(st string) string {
+	switch st {
+	case "BACKOFF":
+		// It exited before startsecs, so it failed to start.
+		return "that it exited too quickly (BACKOFF)"
+	case "FATAL":
+		return "that it could not be started (FATAL)"
+	case "EXITED", "STOPPED":
+		return "that it is not running (" + st + ")"
+	case "":
+		return "no such program"
+	}
+	return st
+}
+
 // failure reports a program that did not start, with the last line of its
 // error output.
 func (i *instance) failure(ctx context.Context, name, what string) error {
-	msg := fmt.Sprintf("supervisord reports %s for program %s", what, name)
+	msg := "supervisord reports " + what
 	if out, err := i.ctl(ctx, "tail", name, "stderr"); err == nil {
 		if l := cmdrun.LastLine(out); l != "" {
 			msg += "; its last error output: " + l
