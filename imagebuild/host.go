@@ -158,25 +158,47 @@ func components(p string) []string {
 	return strings.Split(p[1:], "/")
 }
 
+// AddHostTree copies what the host directory dir holds to the image
+// directory at (made with dir's mode): a tree a tool made in a temporary
+// directory goes where the image needs it. Links are copied as they are.
+func (t *Tree) AddHostTree(dir, at string) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("host path %s: %w", dir, unwrapPath(err))
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("host path %s is not a directory", dir)
+	}
+	return t.copyHostTo(dir, at)
+}
+
 // copyHost declares a host object at its own path: a file (read when the
 // layer is written), a directory with everything below it, a link as it is.
-func (t *Tree) copyHost(p string) error {
-	return filepath.WalkDir(p, func(cur string, d fs.DirEntry, err error) error {
+func (t *Tree) copyHost(p string) error { return t.copyHostTo(p, p) }
+
+// copyHostTo declares the host object src, and what is below it, at dst.
+func (t *Tree) copyHostTo(src, dst string) error {
+	return filepath.WalkDir(src, func(host string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return fmt.Errorf("host path %s: %w", cur, unwrapPath(err))
+			return fmt.Errorf("host path %s: %w", host, unwrapPath(err))
 		}
+		rel, err := filepath.Rel(src, host)
+		if err != nil {
+			return err
+		}
+		cur := path.Join(dst, filepath.ToSlash(rel))
 		info, err := d.Info()
 		if err != nil {
-			return fmt.Errorf("host path %s: %w", cur, unwrapPath(err))
+			return fmt.Errorf("host path %s: %w", host, unwrapPath(err))
 		}
 		m := info.Mode()
 		switch {
 		case m.IsDir():
 			return t.Dir(cur, m)
 		case m.IsRegular():
-			return t.add(cur, &Entry{Type: TypeFile, Mode: m, Source: cur})
+			return t.add(cur, &Entry{Type: TypeFile, Mode: m, Source: host})
 		case m&fs.ModeSymlink != 0:
-			target, err := os.Readlink(cur)
+			target, err := os.Readlink(host)
 			if err != nil {
 				return err
 			}
@@ -184,7 +206,7 @@ func (t *Tree) copyHost(p string) error {
 		case m&fs.ModeNamedPipe != 0:
 			return t.Fifo(cur, m)
 		default:
-			return fmt.Errorf("host path %s: a %s cannot go into an image", cur, m.Type())
+			return fmt.Errorf("host path %s: a %s cannot go into an image", host, m.Type())
 		}
 	})
 }

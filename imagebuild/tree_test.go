@@ -147,3 +147,24 @@ func TestCheckName(t *testing.T) {
 	require.EqualError(t, CheckName("Webapp", "x"), `image name "Webapp" is not valid (lower-case letters, digits and separators . _ - /)`)
 	require.EqualError(t, CheckName("webapp", "-x"), `image tag "-x" is not valid (letters, digits, _ . -, at most 128)`)
 }
+
+func TestAddHostTreeCopiesADirectoryElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "scripts"), 0o750))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "scripts", "rc.init"), []byte("#!/bin/sh\n"), 0o755))
+	require.NoError(t, os.Symlink("scripts/rc.init", filepath.Join(dir, "init")))
+	require.NoError(t, exec.Command("mkfifo", "-m", "0600", filepath.Join(dir, "fifo")).Run())
+
+	tr := NewTree()
+	require.NoError(t, tr.AddHostTree(dir, "/etc/s6/current"))
+	require.Equal(t, []string{"/etc", "/etc/s6", "/etc/s6/current", "/etc/s6/current/fifo", "/etc/s6/current/init",
+		"/etc/s6/current/scripts", "/etc/s6/current/scripts/rc.init"}, tr.Paths())
+	require.Equal(t, fs.FileMode(0o750), tr.Lookup("/etc/s6/current/scripts").Mode)
+	require.Equal(t, TypeFifo, tr.Lookup("/etc/s6/current/fifo").Type)
+	require.Equal(t, "scripts/rc.init", tr.Lookup("/etc/s6/current/init").Target)
+	rc := tr.Lookup("/etc/s6/current/scripts/rc.init")
+	require.Equal(t, filepath.Join(dir, "scripts", "rc.init"), rc.Source)
+	require.Equal(t, fs.FileMode(0o755), rc.Mode)
+
+	require.EqualError(t, tr.AddHostTree(filepath.Join(dir, "init"), "/x"), "host path "+filepath.Join(dir, "init")+" is not a directory")
+}
