@@ -201,6 +201,9 @@ func (p *Params) check() error {
 	if *p.DockerStopTimeout < 0 {
 		return fmt.Errorf("dockerStopTimeout %d cannot be negative", *p.DockerStopTimeout)
 	}
+	if p.DockerImage != "" && !path.IsAbs(string(p.DockerImage)) {
+		return fmt.Errorf("dockerImage %q must be an absolute path", p.DockerImage)
+	}
 	if p.DockerImage != "" && p.DockerImageTag == "" {
 		return fmt.Errorf("dockerImage: a loaded image needs dockerImageTag to say which image of it to run")
 	}
