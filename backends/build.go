@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"nixproc/agnostic"
-	"nixproc/usermgmt"
 )
 
 // BuildOptions say how to build a profile.
@@ -32,16 +31,20 @@ type BuildOptions struct {
 func Build(ctx context.Context, b Backend, o BuildOptions) (string, error) {
 	o.Eval.ProcessManager = b.Name()
 	o.Eval.ForceDisableUserChange = o.ForceDisableUserChange
+	st := newStageTimer()
+	defer st.report()
 	// 1. Evaluate: nix-instantiate, or a JSON model as it is.
 	ev, err := agnostic.Evaluate(ctx, o.Eval)
 	if err != nil {
 		return "", err
 	}
+	st.done("evaluate")
 	// 2. Decode and validate: defaults, names, dependencies, cycles.
 	model, err := agnostic.DecodeProcesses(ev.JSON)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", modelName(o.Eval.ExprFile), err)
 	}
+	st.done("decode")
 	bctx := &Context{
 		ProcessManager:         b.Name(),
 		Dirs:                   o.Eval.Dirs.Resolved(),
@@ -54,13 +57,15 @@ func Build(ctx context.Context, b Backend, o BuildOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	st.done("translate")
 	// 4. Realise every store path the model and its overrides refer to.
 	realised, err := Realise(ctx, append(ev.StorePaths, storePaths...))
 	if err != nil {
 		return "", err
 	}
+	st.done("realise")
 	// 5. Render into a temporary directory, then move it into place.
-	return writeProfile(bctx, b, translated, realised, o.OutLink)
+	return writeProfile(bctx, b, translated, realised, o.OutLink, st)
 }
 
 func modelName(expr string) string {
@@ -158,7 +163,7 @@ func Realise(ctx context.Context, paths []string) ([]string, error) {
 	return res, nil
 }
 
-func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths []string, outLink string) (string, error) {
+func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths []string, outLink string, st *stageTimer) (string, error) {
 	dir, err := BuildsDir()
 	if err != nil {
 		return "", err
@@ -177,6 +182,7 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 	if err := b.Render(bctx, translated, w); err != nil {
 		return "", err
 	}
+	st.done("render")
 	if err := writeCredentials(bctx, translated, w); err != nil {
 		return "", err
 	}
@@ -186,6 +192,7 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 		}
 	}
 	files := w.processFiles()
+	st.done("hash")
 	meta := ProfileMeta{
 		ProcessManager:         b.Name(),
 		Dirs:                   bctx.Dirs,
@@ -214,6 +221,7 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 	if err := w.flush(); err != nil {
 		return "", fmt.Errorf("cannot write the profile: %w", err)
 	}
+	st.done("write")
 	if err := runPostInstall(translated, tmp); err != nil {
 		return "", err
 	}
@@ -239,24 +247,9 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 // directory, which get one made.
 func writeCredentials(bctx *Context, translated []Translated, w *ProfileWriter) error {
 	for _, t := range translated {
-		c := t.Process.Credentials
-		for _, name := range agnostic.SortedKeys(c.Groups) {
-			if bctx.ForceDisableUserChange {
-				break
-			}
-			if err := w.WriteFile("", "dysnomia-support/groups/"+name, usermgmt.Format(c.Groups[name]), 0o444); err != nil {
-				return err
-			}
-		}
-		for _, name := range agnostic.SortedKeys(c.Users) {
-			props := c.Users[name]
-			if bctx.ForceDisableUserChange {
-				if props["createHomeDir"] != "1" {
-					continue
-				}
-				props = map[string]string{"homeDir": props["homeDir"], "createHomeDir": "1", "createHomeDirOnly": "1"}
-			}
-			if err := w.WriteFile("", "dysnomia-support/users/"+name, usermgmt.Format(props), 0o444); err != nil {
+		files := CredentialFiles(t.Process.Credentials, bctx.ForceDisableUserChange)
+		for _, rel := range agnostic.SortedKeys(files) {
+			if err := w.WriteFile("", "dysnomia-support/"+rel, files[rel], 0o444); err != nil {
 				return err
 			}
 		}
