@@ -43,7 +43,11 @@ tool of that name.`,
 func ToolNames(root *cobra.Command) []string {
 	var out []string
 	for _, c := range root.Commands() {
-		if !c.Hidden && c.Name() != "help" && c.Name() != "completion" {
+		switch c.Name() {
+		case "help", "completion", "nix-library":
+			continue
+		}
+		if !c.Hidden {
 			out = append(out, "nixproc-"+c.Name())
 		}
 	}
