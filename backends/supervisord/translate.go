@@ -42,7 +42,7 @@ func (Backend) Translate(ctx *backends.Context, p *agnostic.Process) (any, []bac
 		words, field = append([]string{p.Daemon}, p.DaemonArgs...), "daemon"
 		yes := true
 		params.UseProxy = &yes
-		params.PIDFile = agnostic.String(p.PIDFile)
+		params.PIDFile = agnostic.String(fgproxy.PIDFile(ctx.Dirs, p.User, p.InstanceName, p.PIDFile, p.Daemon))
 	default:
 		return nil, nil, &agnostic.FieldError{Process: p.Key, Msg: "nothing to run: set process, foregroundProcess or daemon"}
 	}
@@ -119,12 +119,13 @@ func (p *Params) normalize(ctx *backends.Context) error {
 	if p.Command == "" {
 		return fmt.Errorf("command: no command to run")
 	}
-	words, err := p.words()
-	if err != nil {
+	if _, err := p.words(); err != nil {
 		return err
 	}
 	if p.useProxy() && p.PIDFile == "" {
-		p.PIDFile = agnostic.String(fgproxy.PIDFile(ctx.Dirs, string(p.User), string(p.InstanceName), "", words[0]))
+		// createSupervisordProgram's default (translated processes get
+		// the rules every backend shares).
+		p.PIDFile = agnostic.String(path.Join(ctx.Dirs.Resolved().RuntimeDir, p.Name+".pid"))
 	}
 	return p.check()
 }
