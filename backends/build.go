@@ -183,8 +183,12 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 		return "", err
 	}
 	st.done("render")
-	if err := writeCredentials(bctx, translated, w); err != nil {
-		return "", err
+	// A backend that cannot create accounts (its warning says they are
+	// ignored) gets none to create.
+	if b.Capabilities().Credentials {
+		if err := writeCredentials(bctx, translated, w); err != nil {
+			return "", err
+		}
 	}
 	for i, sp := range storePaths {
 		if err := w.Symlink("", fmt.Sprintf("nixproc/gcroots/%d", i), sp); err != nil {
