@@ -186,19 +186,40 @@ func (i *instance) use(ctx context.Context, p *backends.Profile) error {
 
 var statusLine = regexp.MustCompile(`^(\S+)\s+(STOPPED|STARTING|RUNNING|BACKOFF|STOPPING|EXITED|FATAL|UNKNOWN)\b\s*(.*)$`)
 
-// status returns the state of every loaded program, or of the one named.
-func (i *instance) status(ctx context.Context, names ...string) (map[string]string, error) {
-	out, err := i.ctl(ctx, append([]string{"status"}, names...)...)
+// status returns the state of every loaded process, by "group" for a group
+// with one process of the same name, else by "group:process". Programs are
+// groups: name:* addresses all processes of one (numprocs may make more).
+func (i *instance) status(ctx context.Context, specs ...string) (map[string]string, error) {
+	out, err := i.ctl(ctx, append([]string{"status"}, specs...)...)
 	states := map[string]string{}
 	for _, l := range strings.Split(out, "\n") {
 		if m := statusLine.FindStringSubmatch(strings.TrimSpace(l)); m != nil {
 			states[m[1]] = m[2]
 		}
 	}
-	if err != nil && len(states) == 0 && !strings.Contains(out, "no such process") {
+	if err != nil && len(states) == 0 && !strings.Contains(out, "no such") {
 		return nil, fmt.Errorf("asking supervisord for the status of its programs: %s", cmdrun.LastLine(out))
 	}
 	return states, nil
+}
+
+// group is the program a process of the status belongs to.
+func group(process string) string {
+	g, _, _ := strings.Cut(process, ":")
+	return g
+}
+
+// groups lists the loaded programs.
+func (i *instance) groups(ctx context.Context) (map[string]bool, error) {
+	states, err := i.status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for p := range states {
+		out[group(p)] = true
+	}
+	return out, nil
 }
 
 // Units implements backends.Deployer: every process, in activation order.
@@ -220,11 +241,11 @@ func (d *Deployer) Start(ctx context.Context, p *backends.Profile, u backends.Un
 }
 
 func (i *instance) start(ctx context.Context, name string) error {
-	states, err := i.status(ctx)
+	loaded, err := i.groups(ctx)
 	if err != nil {
 		return err
 	}
-	if _, loaded := states[name]; loaded {
+	if loaded[name] {
 		// Loaded from an earlier configuration: replace it.
 		if err := i.stop(ctx, name); err != nil {
 			return err
@@ -235,21 +256,33 @@ func (i *instance) start(ctx context.Context, name string) error {
 	}
 	// autostart usually starts it already; start covers autostart = false
 	// and waits for startsecs.
-	out, _ := i.ctl(ctx, "start", name)
-	if strings.Contains(out, "ERROR") && !strings.Contains(out, "already started") {
-		return i.failure(ctx, name, strings.TrimSpace(strings.TrimPrefix(cmdrun.LastLine(out), name+":")))
+	out, _ := i.ctl(ctx, "start", name+":*")
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "ERROR") && !strings.Contains(l, "already started") {
+			process, what, _ := strings.Cut(strings.TrimSpace(l), ": ")
+			return i.failure(ctx, process, what)
+		}
 	}
 	deadline := time.Now().Add(startWait)
 	for {
-		states, err := i.status(ctx, name)
+		states, err := i.status(ctx, name+":*")
 		if err != nil {
 			return err
 		}
-		switch st := states[name]; st {
-		case "RUNNING":
+		if len(states) == 0 {
+			return i.failure(ctx, name, stateMeaning(""))
+		}
+		running := 0
+		for _, process := range agnostic.SortedKeys(states) {
+			switch st := states[process]; st {
+			case "RUNNING":
+				running++
+			case "BACKOFF", "FATAL", "EXITED", "STOPPED", "UNKNOWN":
+				return i.failure(ctx, process, stateMeaning(st))
+			}
+		}
+		if running == len(states) {
 			return nil
-		case "BACKOFF", "FATAL", "EXITED", "STOPPED", "UNKNOWN", "":
-			return i.failure(ctx, name, stateMeaning(st))
 		}
 		if time.Now().After(deadline) {
 			return i.failure(ctx, name, fmt.Sprintf("that it is not RUNNING after %s", startWait))
@@ -275,11 +308,14 @@ func stateMeaning(st string) string {
 	return st
 }
 
-// failure reports a program that did not start, with the last line of its
+// failure reports a process that did not start, with the last line of its
 // error output.
-func (i *instance) failure(ctx context.Context, name, what string) error {
+func (i *instance) failure(ctx context.Context, process, what string) error {
 	msg := "supervisord reports " + what
-	if out, err := i.ctl(ctx, "tail", name, "stderr"); err == nil {
+	if group(process) != process {
+		msg += " for " + process
+	}
+	if out, err := i.ctl(ctx, "tail", process, "stderr"); err == nil {
 		if l := cmdrun.LastLine(out); l != "" {
 			msg += "; its last error output: " + l
 		}
@@ -301,9 +337,11 @@ func (d *Deployer) Stop(ctx context.Context, p *backends.Profile, u backends.Uni
 }
 
 func (i *instance) stop(ctx context.Context, name string) error {
-	out, _ := i.ctl(ctx, "stop", name)
-	if strings.Contains(out, "ERROR") && !strings.Contains(out, "not running") && !strings.Contains(out, "no such") {
-		return fmt.Errorf("supervisord cannot stop program %s: %s", name, cmdrun.LastLine(out))
+	out, _ := i.ctl(ctx, "stop", name+":*")
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "ERROR") && !strings.Contains(l, "not running") && !strings.Contains(l, "no such") {
+			return fmt.Errorf("supervisord cannot stop program %s: %s", name, strings.TrimSpace(l))
+		}
 	}
 	out, _ = i.ctl(ctx, "remove", name)
 	if strings.Contains(out, "ERROR") && !strings.Contains(out, "no such") {
@@ -367,7 +405,7 @@ func (d *Deployer) AfterStart(ctx context.Context, old, new *backends.Profile) e
 	if err := i.use(ctx, new); err != nil {
 		return err
 	}
-	states, err := i.status(ctx)
+	loaded, err := i.groups(ctx)
 	if err != nil {
 		return err
 	}
@@ -376,7 +414,7 @@ func (d *Deployer) AfterStart(ctx context.Context, old, new *backends.Profile) e
 	for _, u := range units {
 		want[u.Name] = true
 	}
-	for _, name := range agnostic.SortedKeys(states) {
+	for _, name := range agnostic.SortedKeys(loaded) {
 		if !want[name] {
 			if err := i.stop(ctx, name); err != nil {
 				return err
@@ -384,7 +422,7 @@ func (d *Deployer) AfterStart(ctx context.Context, old, new *backends.Profile) e
 		}
 	}
 	for _, u := range units {
-		if _, loaded := states[u.Name]; !loaded {
+		if !loaded[u.Name] {
 			if err := i.start(ctx, u.Name); err != nil {
 				return fmt.Errorf("starting %s failed: %w", u.Name, err)
 			}

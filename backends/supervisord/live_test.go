@@ -498,3 +498,29 @@ func killUnder(dir string) {
 		}
 	}
 }
+
+// A program with several processes (numprocs) is started, waited for and
+// stopped as a whole.
+func TestLiveProgramWithSeveralProcesses(t *testing.T) {
+	e := newLiveEnv(t)
+	sleep, err := exec.LookPath("sleep")
+	require.NoError(t, err)
+	bin, err := os.ReadFile(sleep)
+	require.NoError(t, err)
+	sleeper := filepath.Join(e.dir, "sleeper")
+	require.NoError(t, os.WriteFile(sleeper, bin, 0o755))
+	model := map[string]any{"multi": map[string]any{"pkg": map[string]any{
+		"name": "multi", "foregroundProcess": sleeper, "foregroundProcessArgs": []string{"100000"},
+		"overrides": map[string]any{"supervisord": map[string]any{"numprocs": 3, "process_name": "%(program_name)s_%(process_num)d"}},
+	}}}
+	require.NoError(t, e.deploy(model))
+	assert.Equal(t, map[string]string{"multi:multi_0": "RUNNING", "multi:multi_1": "RUNNING", "multi:multi_2": "RUNNING"}, e.programs())
+	assert.Len(t, backendtest.ProcessesMatching(sleeper), 3)
+
+	// An unchanged switch keeps them; an undeploy stops all three.
+	pids := e.ctl("pid", "multi:*")
+	require.NoError(t, e.deploy(model))
+	assert.Equal(t, pids, e.ctl("pid", "multi:*"))
+	require.NoError(t, e.undeploy())
+	assert.Empty(t, backendtest.ProcessesMatching(e.dir))
+}

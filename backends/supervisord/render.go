@@ -195,6 +195,11 @@ func renderProgram(ctx *backends.Context, p *Params, prio int, w *backends.Profi
 			continue
 		}
 		enc, err := setting(v)
+		if k == "process_name" && err == nil {
+			// It is made of supervisord's expansions (%(process_num)d...):
+			// written as it is.
+			enc = v
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %v", k, err)
 		}
