@@ -28,6 +28,7 @@ type backendCase struct {
 
 var cases = []backendCase{
 	{pm: "sysvinit", requires: []string{"daemon", "setpriv"}},
+	{pm: "supervisord", requires: []string{"supervisord", "supervisorctl"}},
 }
 
 // deployment is one run of the cycle: its own state, profiles and builds.
