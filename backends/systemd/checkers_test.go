@@ -30,41 +30,78 @@ func TestGoldenUnitsPassSystemdAnalyzeVerify(t *testing.T) {
 	}
 }
 
-// The exact-bytes case: systemd's own parser (systemd --test, which loads
-// units as the manager does and dumps them) reads back every argument and
-// environment value of the model byte for byte.
-func TestExactBytesThroughSystemdsOwnParser(t *testing.T) {
-	backendtest.Require(t, "systemd-analyze", "setpriv")
+// systemdTest runs systemd --test (the manager loading units as it would at
+// boot, dumping them) on the units of dir, with unit as the one to start.
+func systemdTest(t *testing.T, dir, unit string, extra ...string) string {
+	t.Helper()
+	backendtest.Require(t, "setpriv")
 	systemd := "/lib/systemd/systemd"
 	if _, err := os.Stat(systemd); err != nil {
 		backendtest.Require(t, "systemd")
 		systemd = "systemd"
 	}
-	profile := backendtest.GoldenProfiles(t, Backend{})["exact-bytes"]
-	require.NotEmpty(t, profile)
-	unitName := UnitName("tricky")
-
-	// systemd --test refuses to run as root: the unit goes where nobody can
-	// read it.
-	dir, err := os.MkdirTemp("", "nixproc-systemd-test-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	require.NoError(t, os.Chmod(dir, 0o755))
-	data, err := os.ReadFile(filepath.Join(profile, unitDirRel, unitName))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, unitName), data, 0o644))
-
-	args := []string{"--test", "--system", "--no-pager", "--log-target=console", "--unit=" + unitName}
+	args := append([]string{"--test", "--system", "--no-pager", "--log-target=console", "--unit=" + unit}, extra...)
 	cmd := exec.Command(systemd, args...)
 	if os.Geteuid() == 0 {
+		// systemd --test refuses to run as root.
 		cmd = exec.Command("setpriv", append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", systemd}, args...)...)
 	}
 	cmd.Env = append(os.Environ(), "SYSTEMD_UNIT_PATH="+dir+":")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	require.NotContains(t, string(out), dir+"/"+unitName+":", "systemd warns about the unit")
+	return string(out)
+}
 
-	dump := unitDump(t, string(out), unitName)
+// readableDir is a directory systemd --test, running as nobody, can read.
+func readableDir(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "nixproc-systemd-test-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	return dir
+}
+
+// systemd's manager, loading the units of every golden case with its most
+// verbose logging, has nothing to say about any line of them.
+func TestGoldenUnitsLoadWithoutAWordFromSystemd(t *testing.T) {
+	backendtest.Require(t, "systemd-analyze")
+	profiles := backendtest.GoldenProfiles(t, Backend{})
+	for _, name := range sortedCases(profiles) {
+		dir := readableDir(t)
+		units, _ := filepath.Glob(filepath.Join(profiles[name], unitDirRel, "*.service"))
+		var wants []string
+		for _, u := range units {
+			data, err := os.ReadFile(u)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(u)), data, 0o644))
+			wants = append(wants, filepath.Base(u))
+		}
+		target := "[Unit]\nDescription=all units of " + name + "\nWants=" + strings.Join(wants, " ") + "\n"
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "nixproc-test.target"), []byte(target), 0o644))
+		out := systemdTest(t, dir, "nixproc-test.target", "--log-level=debug")
+		for _, u := range wants {
+			require.Contains(t, out, "\t-> Unit "+u+":", "%s: systemd did not load %s", name, u)
+			require.NotContains(t, out, filepath.Join(dir, u)+":", "%s: systemd has something to say about %s", name, u)
+		}
+	}
+}
+
+// The exact-bytes case: systemd's own parser (systemd --test, which loads
+// units as the manager does and dumps them) reads back every argument and
+// environment value of the model byte for byte.
+func TestExactBytesThroughSystemdsOwnParser(t *testing.T) {
+	backendtest.Require(t, "systemd-analyze")
+	profile := backendtest.GoldenProfiles(t, Backend{})["exact-bytes"]
+	require.NotEmpty(t, profile)
+	unitName := UnitName("tricky")
+	dir := readableDir(t)
+	data, err := os.ReadFile(filepath.Join(profile, unitDirRel, unitName))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, unitName), data, 0o644))
+	out := systemdTest(t, dir, unitName, "--log-level=debug")
+	require.NotContains(t, out, dir+"/"+unitName+":", "systemd warns about the unit")
+
+	dump := unitDump(t, out, unitName)
 	require.Equal(t, []string{`Quotes "and" $dollars, 100%`}, dump["Description"])
 
 	wantArgs := []string{"/bin/printf", "with space", "it's", `"double"`, "$HOME", "${HOME}", "$$", "100%", "%n", `back\slash`, `trailing\`, ";", "semi;colon", "#hash", "new\nline", "tab\there", "ünïcödé", "", "\x01ctl"}

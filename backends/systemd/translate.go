@@ -55,6 +55,11 @@ func (Backend) Translate(ctx *backends.Context, p *agnostic.Process) (any, []bac
 			if err != nil {
 				return fail("pidFile", err)
 			}
+			// /var/run is /run wherever systemd runs; systemd rewrites (and
+			// complains about) PID files below the legacy name.
+			if rest, ok := strings.CutPrefix(v, "/var/run/"); ok {
+				v = "/run/" + rest
+			}
 			svc["PIDFile"] = []string{v}
 		}
 	}
