@@ -5,6 +5,7 @@ package all
 import (
 	_ "nixproc/backends/bsdrc"
 	_ "nixproc/backends/cygrunsrv"
+	_ "nixproc/backends/disnix"
 	_ "nixproc/backends/docker"
 	_ "nixproc/backends/launchd"
 	_ "nixproc/backends/s6rc"

@@ -213,25 +213,11 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 		if p.Nice != nil {
 			niceOpt = fmt.Sprintf("-n %d ", *p.Nice)
 		}
-		var cmd []string
-		prefix := ""
+		invocation := Daemonize(f.pidFile, f.logFile, user, string(p.Directory), string(p.Umask), proc, p.Args)
 		if p.isDaemon() {
-			prefix = asUser(user)
-			cmd = append([]string{proc}, p.Args...)
-		} else {
-			prefix = `"$(command -v ` + daemonProgram + `)" `
-			cmd = []string{"--unsafe", "--inherit"}
-			if f.logFile != "" {
-				cmd = append(cmd, "--output", f.logFile)
-			}
-			cmd = append(cmd, "--pidfile", f.pidFile)
-			if user != "" {
-				cmd = append(cmd, "--user", user)
-			}
-			cmd = append(cmd, "--", proc)
-			cmd = append(cmd, p.Args...)
+			invocation = AsUser(user) + shellquote.Join(append([]string{proc}, p.Args...))
 		}
-		start = append(start, "start_daemon "+pidOpt+niceOpt+prefix+shellquote.Join(cmd))
+		start = append(start, "start_daemon "+pidOpt+niceOpt+invocation)
 		instructions["start"] = body{"Starting", start}
 		instructions["stop"] = body{"Stopping", []string{"killproc " + pidOpt + q(proc)}}
 		instructions["reload"] = body{"Reloading", []string{"killproc " + pidOpt + q(proc) + " " + string(p.ReloadSignal)}}
@@ -306,11 +292,36 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 	return b.String(), nil
 }
 
-// asUser returns the command prefix that runs a daemon as user: setpriv
+// Daemonize returns the shell command that runs a foreground process as a
+// daemon with libslack's daemon, which keeps its own PID in pidFile, sends
+// the process's output to logFile (when set) and switches to user (when
+// set). A daemon changes to / and sets umask 022 for its client, so the
+// process's directory and umask (when set) are passed on to it. The disnix
+// backend starts foreground processes the same way.
+func Daemonize(pidFile, logFile, user, directory, umask, process string, args []string) string {
+	cmd := []string{"--unsafe", "--inherit"}
+	if directory != "" {
+		cmd = append(cmd, "--chdir", directory)
+	}
+	if umask != "" {
+		cmd = append(cmd, "--umask", umask)
+	}
+	if logFile != "" {
+		cmd = append(cmd, "--output", logFile)
+	}
+	cmd = append(cmd, "--pidfile", pidFile)
+	if user != "" {
+		cmd = append(cmd, "--user", user)
+	}
+	cmd = append(append(cmd, "--", process), args...)
+	return `"$(command -v ` + daemonProgram + `)" ` + shellquote.Join(cmd)
+}
+
+// AsUser returns the command prefix that runs a daemon as user: setpriv
 // switches user, primary group and supplementary groups (the original's su
 // kept root's groups) and execs the program directly, so arguments are not
 // parsed by another shell on the way.
-func asUser(user string) string {
+func AsUser(user string) string {
 	if user == "" {
 		return ""
 	}
