@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"nixproc/backends/backendtest"
+	"nixproc/imagebuild/podmantest"
 )
 
 // backendCase is one process manager the webapps cycle runs with.
@@ -29,6 +30,9 @@ type backendCase struct {
 var cases = []backendCase{
 	{pm: "sysvinit", requires: []string{"daemon", "setpriv"}},
 	{pm: "supervisord", requires: []string{"supervisord", "supervisorctl"}},
+	{pm: "docker", requires: []string{"podman", "runc"}, options: func(d *deployment) []string {
+		return []string{"--docker", podmantest.New(d.t).Command}
+	}},
 }
 
 // deployment is one run of the cycle: its own state, profiles and builds.

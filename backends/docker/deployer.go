@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"nixproc/backends"
 	"nixproc/cmdrun"
@@ -127,8 +128,45 @@ func (d *Deployer) Start(ctx context.Context, p *backends.Profile, u backends.Un
 	if _, err := d.run(ctx, args...); err != nil {
 		return err
 	}
-	_, err = d.run(ctx, "start", s.ContainerName)
-	return err
+	if _, err := d.run(ctx, "start", s.ContainerName); err != nil {
+		return err
+	}
+	return d.settled(ctx, s.ContainerName)
+}
+
+// settled watches a started container for a moment: one whose process exits
+// at once, or that its restart policy had to restart, has failed to start,
+// and the switch must see that to roll back. NIXPROC_START_SETTLE sets the
+// time in seconds (the sysvinit scripts read it too).
+func (d *Deployer) settled(ctx context.Context, name string) error {
+	settle := time.Second
+	if v, err := strconv.ParseFloat(os.Getenv("NIXPROC_START_SETTLE"), 64); err == nil && v >= 0 {
+		settle = time.Duration(v * float64(time.Second))
+	}
+	deadline := time.Now().Add(settle)
+	for {
+		out, err := d.run(ctx, "container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}", name)
+		if err != nil {
+			return err
+		}
+		var status string
+		var code, restarts int
+		fmt.Sscanf(strings.TrimSpace(string(out)), "%s %d %d", &status, &code, &restarts)
+		switch {
+		case status == "exited" || status == "dead" || status == "stopped":
+			return fmt.Errorf("container %s exited with status %d right after it started (%s logs %s)", name, code, d.command[0], name)
+		case restarts > 0:
+			return fmt.Errorf("container %s keeps exiting: restarted %d times right after it started (%s logs %s)", name, restarts, d.command[0], name)
+		}
+		if !time.Now().Before(deadline) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // Stop stops and removes the container and its image. What is not there
