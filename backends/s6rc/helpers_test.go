@@ -266,14 +266,14 @@ func silent(t *testing.T, port int) {
 	})
 }
 
-// nothingRunning checks that no process of the deployment is left but the
-// supervision tree itself.
+// nothingRunning checks that no process of the deployment is left but
+// s6-svscan itself: no service, logger or supervisor.
 func (l *live) nothingRunning() {
 	l.t.Helper()
 	backendtest.WaitFor(l.t, 15*time.Second, "no process of the deployment left", func() error {
-		for _, p := range backendtest.ProcessesMatching(l.dir) {
-			if p.PID != l.svscan.Process.Pid {
-				return fmt.Errorf("still running: %q", p.Cmdline)
+		for _, p := range l.treeProcesses() {
+			if !strings.HasPrefix(p, "s6-svscan ") {
+				return fmt.Errorf("still running: %q", p)
 			}
 		}
 		return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -210,3 +211,56 @@ func splitNUL(b []byte) []string {
 }
 
 func filepathQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// TestLiveS6TreeTeardownLeavesNothing brings the services down with s6-svc
+// -d and the supervision tree with s6-svscanctl -t, as an administrator
+// would: no service, logger, supervisor or s6-svscan is left.
+func TestLiveS6TreeTeardownLeavesNothing(t *testing.T) {
+	l := newLive(t, ModePlain, true)
+	bin := l.install(buildWebapp(t), "webapp")
+	ports := backendtest.FreePorts(t, 2)
+	tmp := l.dirs.Resolved().TmpDir
+	l.mustDeploy(map[string]any{
+		"webapp1": webappProcess(bin, "webapp1", ports[0], filepath.Join(tmp, "webapp1.pid"), nil),
+		"webapp2": webappProcess(bin, "webapp2", ports[1], filepath.Join(tmp, "webapp2.pid"), nil, "webapp1"),
+	})
+	answers(t, ports[0], "webapp1")
+	answers(t, ports[1], "webapp2")
+	scan := LayoutFor(l.dirs).ScanDir
+	require.NotEmpty(t, l.treeProcesses(), "the supervision tree runs")
+
+	for _, svc := range l.scanEntries() {
+		out, err := exec.Command("s6-svc", "-wD", "-d", "-T", "10000", filepath.Join(scan, svc)).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	silent(t, ports[0])
+	silent(t, ports[1])
+	out, err := exec.Command("s6-svscanctl", "-t", scan).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	backendtest.WaitFor(t, 15*time.Second, "the supervision tree is gone", func() error {
+		if left := l.treeProcesses(); len(left) > 0 {
+			return fmt.Errorf("still running: %v", left)
+		}
+		return nil
+	})
+}
+
+// treeProcesses lists the processes of the deployment: those that name its
+// directory on their command line and those working in it (s6-supervise
+// runs in its service directory).
+func (l *live) treeProcesses() []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() || !alive(pid) {
+			continue
+		}
+		cmdline, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		cwd, _ := os.Readlink("/proc/" + e.Name() + "/cwd")
+		if strings.Contains(string(cmdline), l.dir) || strings.HasPrefix(cwd, l.dir) {
+			out = append(out, strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " "))
+		}
+	}
+	return out
+}
