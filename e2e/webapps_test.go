@@ -29,6 +29,7 @@ type backendCase struct {
 
 var cases = []backendCase{
 	{pm: "sysvinit", requires: []string{"daemon", "setpriv"}},
+	{pm: "disnix", requires: []string{"daemon", "setpriv"}},
 	{pm: "supervisord", requires: []string{"supervisord", "supervisorctl"}},
 	{pm: "docker", requires: []string{"podman", "runc"}, options: func(d *deployment) []string {
 		return []string{"--docker", podmantest.New(d.t).Command}
