@@ -116,8 +116,10 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 	p.Initialize = d.str("initialize")
 	process := d.str("process")
 	args := d.strList("args")
+	// An attribute given as null is not the same as one not given: daemon
+	// = null makes a process foreground-only, as in the original.
 	p.Daemon = process
-	if d.has("daemon") {
+	if d.given("daemon") {
 		p.Daemon = d.str("daemon")
 	}
 	if d.has("daemonArgs") {
@@ -126,7 +128,7 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 		p.DaemonArgs = append(append([]string{}, args...), d.strList("daemonExtraArgs")...)
 	}
 	p.ForegroundProcess = process
-	if d.has("foregroundProcess") {
+	if d.given("foregroundProcess") {
 		p.ForegroundProcess = d.str("foregroundProcess")
 	}
 	if d.has("foregroundProcessArgs") {
@@ -157,11 +159,25 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 	return p, d.err
 }
 
-// decoder reads fields of one pkg, keeping the first error.
+// decoder reads fields of one pkg, keeping the first error. The object's
+// fields are indexed once: looking each up with Get would scan the object
+// again for every field, which adds up for models of thousands of processes.
 type decoder struct {
-	key string
-	obj gjson.Result
-	err error
+	key    string
+	obj    gjson.Result
+	fields map[string]gjson.Result
+	err    error
+}
+
+func (d *decoder) get(field string) gjson.Result {
+	if d.fields == nil {
+		d.fields = make(map[string]gjson.Result, 32)
+		d.obj.ForEach(func(k, v gjson.Result) bool {
+			d.fields[k.String()] = v
+			return true
+		})
+	}
+	return d.fields[field]
 }
 
 func (d *decoder) fail(field, format string, args ...any) {
@@ -170,13 +186,16 @@ func (d *decoder) fail(field, format string, args ...any) {
 	}
 }
 
+// given tells whether the model passed the attribute at all, null included.
+func (d *decoder) given(field string) bool { return d.get(field).Exists() }
+
 func (d *decoder) has(field string) bool {
-	v := d.obj.Get(gjson.Escape(field))
+	v := d.get(field)
 	return v.Exists() && v.Type != gjson.Null
 }
 
 func (d *decoder) str(field string) string {
-	v := d.obj.Get(gjson.Escape(field))
+	v := d.get(field)
 	s, err := NixToString(v)
 	if err != nil {
 		d.fail(field, "%v", err)
@@ -185,7 +204,7 @@ func (d *decoder) str(field string) string {
 }
 
 func (d *decoder) int(field string) *int {
-	v := d.obj.Get(gjson.Escape(field))
+	v := d.get(field)
 	switch v.Type {
 	case gjson.Null:
 		return nil
@@ -209,7 +228,7 @@ func (d *decoder) int(field string) *int {
 }
 
 func (d *decoder) strList(field string) []string {
-	v := d.obj.Get(gjson.Escape(field))
+	v := d.get(field)
 	if v.Type == gjson.Null {
 		return nil
 	}
@@ -229,7 +248,7 @@ func (d *decoder) strList(field string) []string {
 }
 
 func (d *decoder) strMap(field string) map[string]string {
-	return d.valueMap(field, d.obj.Get(gjson.Escape(field)))
+	return d.valueMap(field, d.get(field))
 }
 
 func (d *decoder) valueMap(field string, v gjson.Result) map[string]string {
@@ -253,7 +272,7 @@ func (d *decoder) valueMap(field string, v gjson.Result) map[string]string {
 }
 
 func (d *decoder) credentials(field string) Credentials {
-	v := d.obj.Get(field)
+	v := d.get(field)
 	var c Credentials
 	if v.Type == gjson.Null {
 		return c
@@ -272,7 +291,7 @@ func (d *decoder) credentials(field string) Credentials {
 }
 
 func (d *decoder) entities(kind, parent string) map[string]map[string]string {
-	v := d.obj.Get(kind)
+	v := d.get(kind)
 	if v.Type == gjson.Null {
 		return nil
 	}
