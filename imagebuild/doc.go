@@ -12,7 +12,9 @@
 //     (StoreLayers);
 //   - host programs that are not in the Nix store, with the shared libraries
 //     ldd names, the dynamic loader and script interpreters, and the symbolic
-//     links on the way to them (Tree.AddHostProgram, Tree.AddHostPath);
+//     links on the way to them (Tree.AddHostProgram, Tree.AddHostPath; a
+//     shared library brings the libraries it needs; Tree.AddHostProgramAt
+//     puts the program itself elsewhere);
 //   - a directory a tool made on the host, put elsewhere in the image
 //     (Tree.AddHostTree; FIFOs and modes are kept);
 //   - account files (/etc/passwd, /etc/group, ...; AddAccounts).

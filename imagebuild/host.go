@@ -34,10 +34,19 @@ func (t *Tree) AddHostPath(p string) error {
 // without a slash is looked up in PATH. Libraries a program opens at run
 // time (dlopen) are not found this way; add them with AddHostPath.
 func (t *Tree) AddHostProgram(prog string) error {
-	return t.addProgram(prog, map[string]bool{})
+	return t.addProgram(prog, "", map[string]bool{})
 }
 
-func (t *Tree) addProgram(prog string, seen map[string]bool) error {
+// AddHostProgramAt copies a program of the host to the image path at (a
+// program whose host location differs from run to run, such as a freshly
+// built binary), with what it needs to run at their host paths, as
+// AddHostProgram does.
+func (t *Tree) AddHostProgramAt(prog, at string) error {
+	return t.addProgram(prog, at, map[string]bool{})
+}
+
+// addProgram copies prog to at, or to its own place when at is "".
+func (t *Tree) addProgram(prog, at string, seen map[string]bool) error {
 	p := prog
 	if !strings.Contains(prog, "/") {
 		found, err := exec.LookPath(prog)
@@ -68,7 +77,12 @@ func (t *Tree) addProgram(prog string, seen map[string]bool) error {
 	if !st.Mode().IsRegular() {
 		return fmt.Errorf("host program %s: %s is not a regular file", prog, real)
 	}
-	if err := t.copyHost(real); err != nil {
+	if at == "" {
+		err = t.copyHost(real)
+	} else {
+		err = t.add(at, &Entry{Type: TypeFile, Mode: st.Mode(), Source: real})
+	}
+	if err != nil {
 		return err
 	}
 	head, err := readHead(real, 256)
@@ -77,7 +91,7 @@ func (t *Tree) addProgram(prog string, seen map[string]bool) error {
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte(elf.ELFMAG)):
-		dynamic, err := hasInterpreter(real)
+		dynamic, err := isDynamic(real)
 		if err != nil {
 			return fmt.Errorf("host program %s: %w", prog, err)
 		}
@@ -99,11 +113,11 @@ func (t *Tree) addProgram(prog string, seen map[string]bool) error {
 		if len(words) == 0 {
 			return fmt.Errorf("host program %s: its #! line names no interpreter", prog)
 		}
-		if err := t.addProgram(words[0], seen); err != nil {
+		if err := t.addProgram(words[0], "", seen); err != nil {
 			return err
 		}
 		if path.Base(words[0]) == "env" && len(words) > 1 && !strings.HasPrefix(words[1], "-") {
-			if err := t.addProgram(words[1], seen); err != nil {
+			if err := t.addProgram(words[1], "", seen); err != nil {
 				return err
 			}
 		}
@@ -225,8 +239,10 @@ func readHead(p string, n int) ([]byte, error) {
 	return buf[:k], nil
 }
 
-// hasInterpreter tells whether an ELF file is dynamically linked.
-func hasInterpreter(p string) (bool, error) {
+// isDynamic tells whether an ELF file loads shared libraries: a program
+// with a dynamic loader, or a shared library (a Python extension module,
+// say) that needs others.
+func isDynamic(p string) (bool, error) {
 	f, err := elf.Open(p)
 	if err != nil {
 		return false, err
@@ -237,7 +253,11 @@ func hasInterpreter(p string) (bool, error) {
 			return true, nil
 		}
 	}
-	return false, nil
+	needed, err := f.ImportedLibraries()
+	if err != nil {
+		return false, nil // no dynamic section
+	}
+	return len(needed) > 0, nil
 }
 
 // sharedLibraries asks ldd for the libraries an ELF program loads, the

@@ -123,6 +123,53 @@ func TestAddHostProgramBringsLibrariesAndLinks(t *testing.T) {
 	require.EqualError(t, err, "host program no-such-program-nixproc is not installed (not found in PATH)")
 }
 
+func TestAddHostProgramAtAndSharedLibraries(t *testing.T) {
+	for _, tool := range []string{"bash", "ldd"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed", tool)
+		}
+	}
+	bash, _ := exec.LookPath("bash")
+	hostReal, err := filepath.EvalSymlinks(bash)
+	require.NoError(t, err)
+	libs, err := sharedLibraries(hostReal)
+	require.NoError(t, err)
+
+	// The program goes elsewhere, its libraries where the host has them.
+	tr := NewTree()
+	require.NoError(t, tr.AddHostProgramAt(bash, "/opt/tool/bin/shell"))
+	e := tr.Lookup("/opt/tool/bin/shell")
+	require.NotNil(t, e)
+	require.Equal(t, TypeFile, e.Type)
+	require.Equal(t, hostReal, e.Source)
+	require.Nil(t, tr.Lookup(hostReal), "the program is not at its host path too")
+	for _, lib := range libs {
+		_, e := resolve(t, tr, lib)
+		require.Equal(t, TypeFile, e.Type, lib)
+	}
+
+	// A shared library (no dynamic loader of its own) brings the libraries
+	// it needs: Python's extension modules are such files.
+	found := false
+	for _, lib := range libs {
+		needs, err := sharedLibraries(lib)
+		require.NoError(t, err)
+		if real, _ := filepath.EvalSymlinks(lib); len(needs) < 2 || strings.Contains(real, "ld-linux") {
+			continue
+		}
+		found = true
+		tr := NewTree()
+		require.NoError(t, tr.AddHostProgram(lib))
+		for _, n := range needs {
+			_, e := resolve(t, tr, n)
+			require.Equal(t, TypeFile, e.Type, "%s needs %s", lib, n)
+		}
+	}
+	if !found {
+		t.Skip("no library of bash needs another one")
+	}
+}
+
 func TestAccounts(t *testing.T) {
 	tr := NewTree()
 	users := append([]User{{Name: "webapp", UID: 2001, GID: 2001, Gecos: "Webapp"}}, BaseUsers...)
