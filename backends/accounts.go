@@ -80,7 +80,7 @@ func createAccounts(ctx context.Context, m *usermgmt.Manager, p *Profile) (accou
 	if err != nil {
 		return created, err
 	}
-	for _, name := range agnostic.SortedKeys(groups) {
+	for _, name := range fixedIDsFirst(groups, "gid") {
 		ok, err := m.AddGroup(ctx, name, groups[name])
 		if err != nil {
 			return created, err
@@ -89,7 +89,7 @@ func createAccounts(ctx context.Context, m *usermgmt.Manager, p *Profile) (accou
 			created.Groups = append(created.Groups, name)
 		}
 	}
-	for _, name := range agnostic.SortedKeys(users) {
+	for _, name := range fixedIDsFirst(users, "uid") {
 		ok, err := m.AddUser(ctx, name, users[name])
 		if err != nil {
 			return created, err
@@ -99,6 +99,21 @@ func createAccounts(ctx context.Context, m *usermgmt.Manager, p *Profile) (accou
 		}
 	}
 	return created, nil
+}
+
+// fixedIDsFirst orders accounts by name, those with a fixed ID first: an
+// account created without one gets the next free ID, which could be the ID
+// another account of the profile asks for.
+func fixedIDsFirst(accounts map[string]map[string]string, idKey string) []string {
+	var fixed, free []string
+	for _, name := range agnostic.SortedKeys(accounts) {
+		if accounts[name][idKey] != "" {
+			fixed = append(fixed, name)
+		} else {
+			free = append(free, name)
+		}
+	}
+	return append(fixed, free...)
 }
 
 // deleteAccounts removes users, then groups.
