@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"nixproc/usermgmt"
 )
@@ -20,6 +21,9 @@ type SwitchOptions struct {
 	// OldPath, when set, is taken as the deployed profile instead of the
 	// current generation (deploy's -o).
 	OldPath string
+	// LockTimeout bounds each lock and unlock command of the processes
+	// (see switch_lock.go); 0 means DefaultLockTimeout.
+	LockTimeout time.Duration
 }
 
 // Plan is what a switch will do.
@@ -73,12 +77,15 @@ func MakePlan(old, new *Profile, oldUnits, newUnits []Unit) Plan {
 	return plan
 }
 
-// Switch deploys a profile: it takes the profile lock, creates state
-// directories and new users and groups, stops what is obsolete in reverse
-// order, starts what is new in order, and only then makes the profile
-// current. If a process fails to start, everything started is stopped again,
-// what was stopped is started again, and the error names the process.
-func Switch(ctx context.Context, o SwitchOptions) error {
+// Switch deploys a profile: it takes the profile lock, locks the running
+// processes that have a lock command (when it is going to stop anything),
+// creates state directories and new users and groups, stops what is
+// obsolete in reverse order, starts what is new in order, makes the profile
+// current and unlocks. If a process fails to start, everything started is
+// stopped again, what was stopped is started again, the processes are
+// unlocked, and the error names the process. If a lock fails, nothing
+// changes.
+func Switch(ctx context.Context, o SwitchOptions) (err error) {
 	unlock, err := lockProfile(o.Profiles)
 	if err != nil {
 		return err
@@ -130,6 +137,26 @@ func Switch(ctx context.Context, o SwitchOptions) error {
 		return err
 	}
 	plan := MakePlan(old, newP, oldUnits, newUnits)
+
+	var locks *heldLocks
+	if len(plan.Stop) > 0 {
+		if locks, err = acquireLocks(ctx, o.Env, o.LockTimeout, oldUnits); err != nil {
+			return err
+		}
+	}
+	// done stays nil unless the new deployment is in place: then locked
+	// processes are unlocked as the switch left them, else as they were.
+	var done *switchOutcome
+	defer func() {
+		uerr := locks.release(ctx, done)
+		switch {
+		case uerr == nil:
+		case err == nil:
+			err = fmt.Errorf("the new deployment is in place, but %w", uerr)
+		default:
+			fmt.Fprintf(orDiscard(o.Env.Stderr), "nixproc: warning: %v\n", uerr)
+		}
+	}()
 
 	if err := InitState(newP.Meta.Dirs, newP.Meta.ForceDisableUserChange); err != nil {
 		return err
@@ -183,6 +210,7 @@ func Switch(ctx context.Context, o SwitchOptions) error {
 		_ = saveAccounts(o.Profiles, known)
 	}
 
+	done = s.outcome(newUnits)
 	if o.NewPath != "" {
 		_, err = o.Profiles.Add(o.NewPath)
 	} else {
@@ -207,6 +235,21 @@ type switcher struct {
 	oldDep, newDep Deployer
 	stopped        []Unit // old units stopped so far
 	started        []Unit // new units started so far
+}
+
+// outcome says what the switch did, for unlocking (see heldLocks.release).
+func (s *switcher) outcome(newUnits []Unit) *switchOutcome {
+	o := &switchOutcome{stopped: map[string]bool{}, started: map[string]bool{}, newUnits: map[string]Unit{}}
+	for _, u := range s.stopped {
+		o.stopped[u.Name] = true
+	}
+	for _, u := range s.started {
+		o.started[u.Name] = true
+	}
+	for _, u := range newUnits {
+		o.newUnits[u.Name] = u
+	}
+	return o
 }
 
 func (s *switcher) stderr() io.Writer {
