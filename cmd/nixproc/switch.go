@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +21,12 @@ func newSwitchCmd(pm string) *cobra.Command {
 it: obsolete processes stop in reverse dependency order, new and changed ones
 (and what depends on them) start in order, and the profile becomes a new
 generation. If a process fails to start, the previous deployment is put back
-and the command fails naming the process. PATH may also be a built profile.`,
+and the command fails naming the process. PATH may also be a built profile.
+
+Before a switch stops anything, every running process with a lock command
+(createManagedProcess's lock) is locked, front to back, and afterwards
+unlocked. A lock that fails or takes longer than --lock-timeout aborts the
+switch with nothing changed.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error { return runSwitch(c, pm, args) },
 	}
@@ -34,6 +41,7 @@ and the command fails naming the process. PATH may also be a built profile.`,
 	fs.Bool("delete-all-generations", false, "delete the profile and all its generations (processes keep running)")
 	addStateFlags(c)
 	addEvalFlags(c)
+	addLockFlags(c)
 	addBackendFlags(c, pm)
 	return c
 }
@@ -60,8 +68,34 @@ does, and makes it a new generation of the profile.`,
 	c.Flags().StringP("profile", "p", "processes", "name of the profile (or a path to its link)")
 	c.Flags().StringP("old-profile", "o", "", "profile path to take as deployed, instead of the current generation")
 	addStateFlags(c)
+	addLockFlags(c)
 	addBackendFlags(c, pm)
 	return c
+}
+
+func addLockFlags(c *cobra.Command) {
+	c.Flags().String("lock-timeout", "", "how long each process's lock or unlock command may take, as 90s, 2m or seconds (default 60s) [$NIXPROC_LOCK_TIMEOUT]")
+}
+
+// lockTimeout reads --lock-timeout, else $NIXPROC_LOCK_TIMEOUT: a Go
+// duration (90s, 2m) or a number of seconds; unset is the default.
+func lockTimeout(c *cobra.Command) (time.Duration, error) {
+	v, what := flagOrEnv(c.Flags(), "lock-timeout", "NIXPROC_LOCK_TIMEOUT"), "--lock-timeout"
+	if !c.Flags().Changed("lock-timeout") {
+		what = "NIXPROC_LOCK_TIMEOUT"
+	}
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return backends.DefaultLockTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+		d, err = time.Duration(n*float64(time.Second)), nil
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration such as 90s, 2m or 30 (seconds), not %q", what, v)
+	}
+	return d, nil
 }
 
 func addBackendFlags(c *cobra.Command, pm string) {
@@ -81,6 +115,9 @@ func addBackendFlags(c *cobra.Command, pm string) {
 }
 
 func switchSetup(c *cobra.Command, pm string) (backends.Profiles, *backends.Env, error) {
+	if _, err := lockTimeout(c); err != nil {
+		return backends.Profiles{}, nil, err // before a long build, not after
+	}
 	name, _ := c.Flags().GetString("profile")
 	profiles := backends.ProfileLocation(name)
 	st := readStateFlags(c)
@@ -160,6 +197,11 @@ func runSwitch(c *cobra.Command, pm string, args []string) error {
 }
 
 func deploy(c *cobra.Command, profiles backends.Profiles, o backends.SwitchOptions) error {
+	timeout, err := lockTimeout(c)
+	if err != nil {
+		return err
+	}
+	o.LockTimeout = timeout
 	if err := backends.Switch(c.Context(), o); err != nil {
 		return err
 	}
