@@ -9,7 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"nixproc/agnostic"
 )
@@ -77,58 +80,38 @@ func modelName(expr string) string {
 
 func translateAll(ctx context.Context, b Backend, bctx *Context, o BuildOptions) ([]Translated, []string, error) {
 	pm := b.Name()
-	out := make([]Translated, 0, len(bctx.Model.Processes))
+	order := bctx.Model.Order()
+	out := make([]Translated, len(order))
+	// Processes translate independently, so large models use every core;
+	// results, warnings and the first error are taken in model order, so
+	// the outcome does not depend on scheduling.
+	results := make([]translation, len(order))
+	Parallel(len(order), func(i int) { results[i] = translateOne(b, bctx, order[i]) })
 	pending := map[string]json.RawMessage{}
 	pendingIdx := map[string]int{}
-	for _, p := range bctx.Model.Order() {
-		if p.Kind != agnostic.KindManagedProcess {
-			if p.Kind != pm {
-				return nil, nil, &agnostic.FieldError{Process: p.Key, Msg: fmt.Sprintf("is a %s-specific process; it cannot be built for %s (write it with createManagedProcess to target every process manager)", p.Kind, pm)}
-			}
-			params, err := b.Decode(bctx, p, p.Native)
-			if err != nil {
-				return nil, nil, &agnostic.FieldError{Process: p.Key, Msg: err.Error()}
-			}
-			out = append(out, Translated{Process: p, Params: params})
-			continue
-		}
-		params, warnings, err := b.Translate(bctx, p)
-		if err != nil {
-			return nil, nil, err
+	for i, r := range results {
+		if r.err != nil {
+			return nil, nil, r.err
 		}
 		if o.Warnings != nil {
-			for _, w := range append(unsupportedFields(b, p), warnings...) {
+			for _, w := range r.warnings {
 				fmt.Fprintln(o.Warnings, w.String())
 			}
 		}
-		if override, ok := p.Overrides[pm]; ok && string(override) != "null" {
-			raw, err := json.Marshal(params)
-			if err != nil {
-				return nil, nil, err
-			}
-			if isFunctionOverride(override) {
-				pending[p.Key] = raw
-				pendingIdx[p.Key] = len(out)
-			} else {
-				merged, err := DeepMerge(raw, override)
-				if err != nil {
-					return nil, nil, overrideError(p, pm, err)
-				}
-				if params, err = b.Decode(bctx, p, merged); err != nil {
-					return nil, nil, overrideError(p, pm, err)
-				}
-			}
+		out[i] = Translated{Process: order[i], Params: r.params}
+		if r.functionOverride != nil {
+			pending[order[i].Key] = r.functionOverride
+			pendingIdx[order[i].Key] = i
 		}
-		out = append(out, Translated{Process: p, Params: params})
 	}
 	if len(pending) == 0 {
 		return out, nil, nil
 	}
-	results, storePaths, err := agnostic.ApplyFunctionOverrides(ctx, o.Eval, pending)
+	applied, storePaths, err := agnostic.ApplyFunctionOverrides(ctx, o.Eval, pending)
 	if err != nil {
 		return nil, nil, err
 	}
-	for key, raw := range results {
+	for key, raw := range applied {
 		t := &out[pendingIdx[key]]
 		params, err := b.Decode(bctx, t.Process, raw)
 		if err != nil {
@@ -137,6 +120,80 @@ func translateAll(ctx context.Context, b Backend, bctx *Context, o BuildOptions)
 		t.Params = params
 	}
 	return out, storePaths, nil
+}
+
+// translation is the outcome of translating one process.
+type translation struct {
+	params   any
+	warnings []Warning
+	// functionOverride holds the generated parameters when a function
+	// override must still be applied to them.
+	functionOverride json.RawMessage
+	err              error
+}
+
+func translateOne(b Backend, bctx *Context, p *agnostic.Process) translation {
+	pm := b.Name()
+	if p.Kind != agnostic.KindManagedProcess {
+		if p.Kind != pm {
+			return translation{err: &agnostic.FieldError{Process: p.Key, Msg: fmt.Sprintf("is a %s-specific process; it cannot be built for %s (write it with createManagedProcess to target every process manager)", p.Kind, pm)}}
+		}
+		params, err := b.Decode(bctx, p, p.Native)
+		if err != nil {
+			return translation{err: &agnostic.FieldError{Process: p.Key, Msg: err.Error()}}
+		}
+		return translation{params: params}
+	}
+	params, warnings, err := b.Translate(bctx, p)
+	if err != nil {
+		return translation{err: err}
+	}
+	r := translation{params: params, warnings: append(unsupportedFields(b, p), warnings...)}
+	if override, ok := p.Overrides[pm]; ok && string(override) != "null" {
+		raw, err := json.Marshal(params)
+		if err != nil {
+			return translation{err: err}
+		}
+		if isFunctionOverride(override) {
+			r.functionOverride = raw
+			return r
+		}
+		merged, err := DeepMerge(raw, override)
+		if err != nil {
+			return translation{err: overrideError(p, pm, err)}
+		}
+		if r.params, err = b.Decode(bctx, p, merged); err != nil {
+			return translation{err: overrideError(p, pm, err)}
+		}
+	}
+	return r
+}
+
+// Parallel runs f(0) … f(n-1) on as many workers as there are cores.
+func Parallel(n int, f func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < 64 || workers < 2 {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Realise builds or checks every store path, the way nix-build would, and

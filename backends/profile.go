@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 
@@ -93,6 +93,7 @@ func DefaultUnits(p *Profile) []Unit {
 type ProfileWriter struct {
 	root    string
 	entries map[string]entry
+	sums    map[string][32]byte // digests of entries, once computed
 }
 
 type entry struct {
@@ -223,12 +224,36 @@ func orShared(p string) string {
 	return p
 }
 
+// digests hashes every entry once (its path, kind, mode and content), in
+// parallel; the hashes of processes and of the whole profile are made from
+// these, so no byte is hashed twice.
+func (w *ProfileWriter) digests() ([]string, [][32]byte) {
+	paths := agnostic.SortedKeys(w.entries)
+	sums := make([][32]byte, len(paths))
+	Parallel(len(paths), func(i int) {
+		if sum, ok := w.sums[paths[i]]; ok {
+			sums[i] = sum
+			return
+		}
+		e := w.entries[paths[i]]
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%v\x00%o\x00%d\x00", paths[i], e.link, e.mode, len(e.data))
+		h.Write(e.data)
+		h.Sum(sums[i][:0])
+	})
+	w.sums = make(map[string][32]byte, len(paths))
+	for i, rel := range paths {
+		w.sums[rel] = sums[i]
+	}
+	return paths, sums
+}
+
 // processFiles returns, per process, its files and their hash.
 func (w *ProfileWriter) processFiles() map[string]ProfileProcess {
-	paths := agnostic.SortedKeys(w.entries)
+	paths, sums := w.digests()
 	out := map[string]ProfileProcess{}
-	hashers := map[string]*bytes.Buffer{}
-	for _, rel := range paths {
+	hashers := map[string]hash.Hash{}
+	for i, rel := range paths {
 		e := w.entries[rel]
 		if e.process == "" {
 			continue
@@ -236,18 +261,16 @@ func (w *ProfileWriter) processFiles() map[string]ProfileProcess {
 		pp := out[e.process]
 		pp.Files = append(pp.Files, rel)
 		out[e.process] = pp
-		b := hashers[e.process]
-		if b == nil {
-			b = &bytes.Buffer{}
-			hashers[e.process] = b
+		h := hashers[e.process]
+		if h == nil {
+			h = sha256.New()
+			hashers[e.process] = h
 		}
-		fmt.Fprintf(b, "%s\x00%v\x00%o\x00%d\x00", rel, e.link, e.mode, len(e.data))
-		b.Write(e.data)
+		h.Write(sums[i][:])
 	}
-	for name, b := range hashers {
+	for name, h := range hashers {
 		pp := out[name]
-		sum := sha256.Sum256(b.Bytes())
-		pp.Hash = fmt.Sprintf("%x", sum[:16])
+		pp.Hash = fmt.Sprintf("%x", h.Sum(nil)[:16])
 		out[name] = pp
 	}
 	return out
@@ -255,13 +278,10 @@ func (w *ProfileWriter) processFiles() map[string]ProfileProcess {
 
 // treeHash hashes every file of the profile, for its content-addressed name.
 func (w *ProfileWriter) treeHash() string {
+	_, sums := w.digests()
 	h := sha256.New()
-	paths := agnostic.SortedKeys(w.entries)
-	sort.Strings(paths)
-	for _, rel := range paths {
-		e := w.entries[rel]
-		fmt.Fprintf(h, "%s\x00%v\x00%o\x00%d\x00", rel, e.link, e.mode, len(e.data))
-		h.Write(e.data)
+	for _, sum := range sums {
+		h.Write(sum[:])
 	}
 	return nixBase32(h.Sum(nil)[:20])
 }

@@ -1,7 +1,6 @@
 package sysvinit
 
 import (
-	"strings"
 	"testing"
 
 	"nixproc/backends/backendtest"
@@ -10,6 +9,6 @@ import (
 
 func TestGolden(t *testing.T) {
 	backendtest.RunGolden(t, Backend{}, map[string]string{
-		strings.TrimRight(templates.SysvinitInitFunctions, "\n"): "# <nixproc init functions>",
+		templates.SysvinitInitFunctions: "# <nixproc init functions>\n",
 	})
 }

@@ -25,6 +25,9 @@ var scriptTemplate = template.Must(template.New("script").Parse(scriptText))
 // runs, on the machine that runs it.
 const daemonProgram = "daemon"
 
+// initFunctionsFile is where the scripts find their init functions.
+const initFunctionsFile = "etc/rc.d/init-functions"
+
 type arm struct {
 	Name string
 	Body []string
@@ -36,7 +39,6 @@ type scriptData struct {
 	Dependencies       string
 	DefaultStart       string
 	DefaultStop        string
-	InitFunctions      string
 	RuntimeDir         string
 	GlobalInstructions string
 	Umask              string
@@ -59,9 +61,20 @@ func (Backend) Render(ctx *backends.Context, procs []backends.Translated, w *bac
 		maxSeq *= 10
 	}
 	maxSeq--
-	for _, t := range procs {
+	// One copy of the init functions serves every script of the profile
+	// (inlined, they made up most of a large profile's bytes).
+	if err := w.WriteFile("", initFunctionsFile, []byte(templates.SysvinitInitFunctions), 0o444); err != nil {
+		return err
+	}
+	// Scripts render independently: on every core.
+	scripts := make([]string, len(procs))
+	errs := make([]error, len(procs))
+	backends.Parallel(len(procs), func(i int) {
+		scripts[i], errs[i] = renderScript(ctx, procs[i].Params.(*Params))
+	})
+	for i, t := range procs {
 		p := t.Params.(*Params)
-		script, err := renderScript(ctx, p)
+		script, err := scripts[i], errs[i]
 		if err != nil {
 			return &agnostic.FieldError{Process: t.Process.Key, Msg: err.Error()}
 		}
@@ -278,7 +291,6 @@ func renderScript(ctx *backends.Context, p *Params) (string, error) {
 		Dependencies:       strings.Join(p.Dependencies, " "),
 		DefaultStart:       joinInts(start),
 		DefaultStop:        joinInts(stop),
-		InitFunctions:      strings.TrimRight(templates.SysvinitInitFunctions, "\n"),
 		RuntimeDir:         q(ctx.Dirs.RuntimeDir),
 		GlobalInstructions: strings.TrimRight(string(p.GlobalInstructions), "\n"),
 		Umask:              string(p.Umask),
