@@ -14,13 +14,16 @@ import (
 
 // Accounts with a fixed ID are created first: one created without could
 // otherwise be given the next free ID, which another account asks for.
+// System accounts take their IDs from the system range.
 func TestAccountsWithFixedIDsAreCreatedFirst(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
-		"groups/a-auto-nixproc-test":  "",
-		"groups/z-fixed-nixproc-test": "gid=2001\n",
-		"users/a-auto-nixproc-test":   "group=a-auto-nixproc-test\n",
-		"users/z-fixed-nixproc-test":  "uid=2001\n",
+		"groups/a-auto-nixproc-test":   "",
+		"groups/z-fixed-nixproc-test":  "gid=2001\n",
+		"users/a-auto-nixproc-test":    "group=a-auto-nixproc-test\n",
+		"users/z-fixed-nixproc-test":   "uid=2001\n",
+		"groups/m-system-nixproc-test": "system=1\n",
+		"users/m-system-nixproc-test":  "group=m-system-nixproc-test\nsystem=1\n",
 	}
 	for rel, content := range files {
 		p := filepath.Join(root, "dysnomia-support", rel)
@@ -33,7 +36,9 @@ func TestAccountsWithFixedIDsAreCreatedFirst(t *testing.T) {
 	require.Equal(t, []string{
 		"groupadd -g 2001 z-fixed-nixproc-test",
 		"groupadd a-auto-nixproc-test",
+		"groupadd -r m-system-nixproc-test", // a system account: IDs from the system range
 		"useradd -d /dev/null -u 2001 -M z-fixed-nixproc-test",
 		"useradd -d /dev/null -g a-auto-nixproc-test -M a-auto-nixproc-test",
+		"useradd -d /dev/null -g m-system-nixproc-test -M -r m-system-nixproc-test",
 	}, rec.Lines())
 }

@@ -35,6 +35,9 @@ func (m *Manager) AddGroup(ctx context.Context, name string, props map[string]st
 	if gid := props["gid"]; gid != "" {
 		args = append(args, "-g", gid)
 	}
+	if props["system"] == "1" {
+		args = append(args, "-r")
+	}
 	args = append(args, name)
 	if _, err := m.Runner.Run(ctx, cmdrun.Cmd{Path: "groupadd", Args: args}); err != nil {
 		return false, fmt.Errorf("creating group %s: %w", name, err)
@@ -63,6 +66,11 @@ func (m *Manager) AddUser(ctx context.Context, name string, props map[string]str
 		args = append(args, "-m")
 	} else {
 		args = append(args, "-M")
+	}
+	if props["system"] == "1" {
+		// A service account: its IDs come from the system range, away
+		// from the IDs models assign.
+		args = append(args, "-r")
 	}
 	for flag, key := range map[string]string{"-u": "uid", "-g": "group", "-c": "description", "-s": "shell", "-p": "password"} {
 		if v := props[key]; v != "" {
@@ -107,7 +115,7 @@ func sortFlags(args []string) []string {
 	var singles []string
 	for i := 0; i < len(args)-1; i++ {
 		switch args[i] {
-		case "-m", "-M":
+		case "-m", "-M", "-r":
 			singles = append(singles, args[i])
 		default:
 			pairs = append(pairs, pair{args[i], args[i+1]})

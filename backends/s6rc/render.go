@@ -331,12 +331,14 @@ func writeLogAccount(w *backends.ProfileWriter, procs []backends.Translated) err
 			group = false
 		}
 	}
+	// System accounts: their IDs come from the system range, so they never
+	// take an ID a model assigns to its own accounts (now or later).
 	if group {
-		if err := w.WriteFile("", "dysnomia-support/groups/"+logUser, usermgmt.Format(map[string]string{}), 0o444); err != nil {
+		if err := w.WriteFile("", "dysnomia-support/groups/"+logUser, usermgmt.Format(map[string]string{"system": "1"}), 0o444); err != nil {
 			return err
 		}
 	}
-	return w.WriteFile("", "dysnomia-support/users/"+logUser, usermgmt.Format(map[string]string{"group": logUser, "description": "s6-log user"}), 0o444)
+	return w.WriteFile("", "dysnomia-support/users/"+logUser, usermgmt.Format(map[string]string{"group": logUser, "description": "s6-log user", "system": "1"}), 0o444)
 }
 
 // script returns the content of a script parameter: a file in the Nix
