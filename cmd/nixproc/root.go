@@ -36,6 +36,7 @@ tool of that name.`,
 	root.AddCommand(newS6SvscanCmd())
 	root.AddCommand(newToolsCmd(root))
 	root.AddCommand(newNixLibraryCmd())
+	root.AddCommand(newBuildImageCmd(), newInitCmd())
 	return root
 }
 
