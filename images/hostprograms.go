@@ -35,8 +35,8 @@ var basePrograms = []string{
 // managerPrograms are what each process manager runs.
 var managerPrograms = map[string][]string{
 	// the init scripts daemonize foreground processes with libslack's daemon
-	"sysvinit": {"daemon"},
-	"disnix":   {"daemon"},
+	"sysvinit":    {"daemon"},
+	"disnix":      {"daemon"},
 	"supervisord": {"supervisord", "supervisorctl"},
 	"s6-rc": {"s6-svscan", "s6-supervise", "s6-svc", "s6-svok", "s6-svstat", "s6-svwait", "s6-svscanctl",
 		"s6-log", "s6-setuidgid", "s6-envdir", "s6-envuidgid", "s6-applyuidgid", "s6-fdholder-daemon",
