@@ -16,7 +16,12 @@ func main() {
 	root := newRoot()
 	args := os.Args[1:]
 	tool := filepath.Base(os.Args[0])
-	if sub, ok := strings.CutPrefix(tool, "nixproc-"); ok {
+	if module, ok := dysnomiaModuleLink(os.Args[0]); ok {
+		// libexec/dysnomia/<module>, as Disnix and dysnomia run modules
+		args = append([]string{"dysnomia-module", module}, args...)
+	} else if sub, ok := strings.CutPrefix(tool, "nixproc-"); ok {
+		args = append([]string{sub}, args...)
+	} else if sub := linkedCommand(root, tool); sub != "" {
 		args = append([]string{sub}, args...)
 	}
 	root.SetArgs(args)
@@ -26,6 +31,9 @@ func main() {
 		name := tool
 		if c, _, findErr := root.Find(args); findErr == nil && c != root {
 			name = "nixproc-" + c.Name()
+			if n := c.Annotations[errorNameAnnotation]; n != "" {
+				name = n
+			}
 		}
 		fmt.Fprintf(os.Stderr, "%s: %s\n", name, oneLine(err.Error()))
 		os.Exit(exitCode(err))

@@ -26,7 +26,7 @@ tool of that name.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%v (see --help)", err)
 	})
-	root.AddCommand(newBuildCmd(), newInitStateCmd())
+	root.AddCommand(withAgnosticConfigs(newBuildCmd()), newInitStateCmd())
 	for _, pm := range backends.Names {
 		root.AddCommand(newSwitchCmd(pm), newDeployCmd(pm))
 	}
@@ -36,6 +36,8 @@ tool of that name.`,
 	root.AddCommand(newS6SvscanCmd())
 	root.AddCommand(newToolsCmd(root))
 	root.AddCommand(newNixLibraryCmd())
+	root.AddCommand(newGenerateConfigCmd())
+	root.AddCommand(newDysnomiaCmds()...)
 	root.AddCommand(newBuildImageCmd(), newInitCmd())
 	return root
 }
@@ -48,7 +50,9 @@ func ToolNames(root *cobra.Command) []string {
 		case "help", "completion", "nix-library":
 			continue
 		}
-		if !c.Hidden {
+		if link := c.Annotations[linkAnnotation]; link != "" {
+			out = append(out, link) // dysnomia's tools keep their own names
+		} else if !c.Hidden {
 			out = append(out, "nixproc-"+c.Name())
 		}
 	}
