@@ -86,3 +86,12 @@ func TestDecodeConfig(t *testing.T) {
 	assert.Equal(t, "w1", p.Name)
 	assert.Equal(t, []string{"db"}, p.Dependencies)
 }
+
+func TestDecodeStrictIsCaseSensitive(t *testing.T) {
+	var v struct {
+		PIDFile String `json:"pidFile"`
+	}
+	assert.NoError(t, DecodeStrict([]byte(`{"pidFile": "/run/x.pid"}`), &v))
+	assert.EqualError(t, DecodeStrict([]byte(`{"pidfile": "/run/x.pid"}`), &v), `unknown parameter "pidfile"`)
+	assert.EqualError(t, DecodeStrict([]byte(`{"other": 1}`), &v), `unknown parameter "other"`)
+}

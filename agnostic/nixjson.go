@@ -3,6 +3,7 @@ package agnostic
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -104,12 +105,52 @@ func (n *Int) UnmarshalJSON(b []byte) error {
 // DecodeStrict decodes JSON into a struct and refuses attributes the struct
 // does not have, so a misspelt override is an error instead of a no-op.
 func DecodeStrict(raw []byte, v any) error {
+	if err := exactNames(raw, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return cleanJSONError(err)
 	}
 	return nil
+}
+
+// exactNames refuses attributes whose names match a parameter only when
+// case is ignored: Go's JSON decoding would take "pidfile" for "pidFile",
+// which Nix never would.
+func exactNames(raw []byte, v any) error {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	names := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		if name != "-" {
+			names[name] = true
+		}
+	}
+	r := gjson.ParseBytes(raw)
+	if !r.IsObject() {
+		return nil
+	}
+	var err error
+	r.ForEach(func(k, _ gjson.Result) bool {
+		if !names[k.String()] {
+			err = fmt.Errorf("unknown parameter %q", k.String())
+			return false
+		}
+		return true
+	})
+	return err
 }
 
 func cleanJSONError(err error) error {
