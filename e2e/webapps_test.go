@@ -30,6 +30,9 @@ type backendCase struct {
 var cases = []backendCase{
 	{pm: "sysvinit", requires: []string{"daemon", "setpriv"}},
 	{pm: "disnix", requires: []string{"daemon", "setpriv"}},
+	// s6-rc itself is not packaged here: the same service definitions run
+	// under plain s6 (the s6-rc tool calls are tested in backends/s6rc).
+	{pm: "s6-rc", requires: []string{"s6-svscan", "s6-svc", "execlineb"}, options: startS6},
 	{pm: "supervisord", requires: []string{"supervisord", "supervisorctl"}},
 	{pm: "docker", requires: []string{"podman", "runc"}, options: func(d *deployment) []string {
 		return []string{"--docker", podmantest.New(d.t).Command}
@@ -137,8 +140,10 @@ func nothingLeft(t *testing.T, d *deployment) {
 		silent(t, port)
 	}
 	backendtest.WaitFor(t, 10*time.Second, "no process of the deployment left", func() error {
-		if left := backendtest.ProcessesMatching(d.stateDir); len(left) > 0 {
-			return fmt.Errorf("still running: %v", left[0].Cmdline)
+		for _, p := range backendtest.ProcessesMatching(d.stateDir) {
+			if filepath.Base(p.Cmdline[0]) != "s6-svscan" { // the supervision tree itself stays
+				return fmt.Errorf("still running: %v", p.Cmdline)
+			}
 		}
 		if left := backendtest.ProcessesMatching("-webapp/bin/webapp"); len(left) > 0 {
 			return fmt.Errorf("still running: %v", left[0].Cmdline)
@@ -174,6 +179,14 @@ func TestWebappsCycle(t *testing.T) {
 }
 
 func cycle(t *testing.T, d *deployment) {
+	// Accounts that exist already are not the deployment's: it must leave
+	// them alone, and remove only those it creates.
+	preexisting := map[string]bool{}
+	for _, u := range []string{"webapp1", "webapp2", "webapp5"} {
+		if _, err := user.Lookup(u); err == nil {
+			preexisting[u] = true
+		}
+	}
 	d.switchTo("processes.nix")
 	answers(t, 8080, "webapp1.local", "webapp1")
 	answers(t, 8080, "webapp2.local", "webapp2")
@@ -204,9 +217,37 @@ func cycle(t *testing.T, d *deployment) {
 	if !d.force {
 		for _, u := range []string{"webapp1", "webapp2", "webapp5"} {
 			_, err := user.Lookup(u)
-			assert.Error(t, err, "user %s is removed after undeploy", u)
+			if preexisting[u] {
+				assert.NoError(t, err, "user %s existed before and is kept", u)
+			} else {
+				assert.Error(t, err, "user %s is removed after undeploy", u)
+			}
 		}
 	}
+}
+
+// startS6 runs s6-svscan for the deployment, as a user would run
+// nixproc-s6-svscan at boot, and stops it once the deployment is gone.
+func startS6(d *deployment) []string {
+	cmd := exec.Command(tool(d.t, "nixproc-s6-svscan"), "--state-dir", d.stateDir)
+	cmd.Env = d.env()
+	require.NoError(d.t, cmd.Start())
+	d.t.Cleanup(func() {
+		d.run(false, "--undeploy")
+		_ = exec.Command("s6-svscanctl", "-t", filepath.Join(d.stateDir, "run", "service")).Run()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	backendtest.WaitFor(d.t, 10*time.Second, "s6-svscan runs", func() error {
+		_, err := os.Stat(filepath.Join(d.stateDir, "run", "service", ".s6-svscan"))
+		return err
+	})
+	return []string{"--mode", "s6"}
 }
 
 func currentUser(t *testing.T) string {
