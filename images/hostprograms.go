@@ -93,7 +93,7 @@ func isExecutable(p string) bool {
 
 // hostReferenceRe finds absolute paths of host files in generated files:
 // /usr/sbin/nginx, the /usr/bin/env of a #! line.
-var hostReferenceRe = regexp.MustCompile(`(?:^|[\s'"=:(,])(/(?:usr|bin|sbin|opt|lib|lib64|libexec)/[A-Za-z0-9_.+/-]*[A-Za-z0-9_+-])`)
+var hostReferenceRe = regexp.MustCompile(`(?m)(?:^|[\s'"=:(,!])(/(?:usr|bin|sbin|opt|lib|lib64|libexec)/[A-Za-z0-9_.+/-]*[A-Za-z0-9_+-])`)
 
 // referencedPrograms returns the host executables that text names by
 // absolute path.

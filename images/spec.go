@@ -203,9 +203,11 @@ func decodeSpec(data []byte) (*Spec, error) {
 		Interactive:            j.Interactive,
 		Manpages:               j.Manpages,
 		ForceDisableUserChange: j.ForceDisableUserChange,
-		HostPrograms:           j.HostPrograms,
 		Dirs: agnostic.Dirs{StateDir: j.StateDir, RuntimeDir: j.RuntimeDir, LogDir: j.LogDir, TmpDir: j.TmpDir,
 			CacheDir: j.CacheDir, SpoolDir: j.SpoolDir, LockDir: j.LockDir, LibDir: j.LibDir},
+	}
+	if len(j.HostPrograms) > 0 {
+		s.HostPrograms = j.HostPrograms
 	}
 	for what, d := range s.Dirs.Args() {
 		if !filepath.IsAbs(d) {
