@@ -3,16 +3,20 @@ package dysnomia
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"nixproc/backends"
 	"nixproc/backends/backendtest"
+	"nixproc/backends/s6rc"
 )
 
 // These tests deploy agnostic configurations of the examples' webapp with
@@ -25,16 +29,59 @@ import (
 var liveManagers = []struct {
 	pm    string
 	needs []string
+	// setup starts what the container needs running (s6-svscan).
+	setup func(e *testEnv, props Props)
 }{
-	{"sysvinit", []string{"bash"}},
-	{"supervisord", []string{"supervisord", "supervisorctl"}},
-	{"disnix", []string{"bash"}},
+	{"sysvinit", []string{"bash"}, nil},
+	{"supervisord", []string{"supervisord", "supervisorctl"}, nil},
+	{"disnix", []string{"bash"}, nil},
+	{"s6-rc", []string{"s6-svscan", "s6-supervise", "s6-svscanctl", "s6-svc", "s6-svlink", "s6-svunlink", "s6-svwait", "s6-svstat", "s6-log", "s6-envdir", "execlineb"}, startSvscan},
 }
 
-// leftovers are the processes of a test still running.
+// startSvscan runs s6-svscan on the container's scan directory, as
+// nixproc s6-svscan does, for the test's lifetime.
+func startSvscan(e *testEnv, props Props) {
+	t := e.t
+	scan := s6rc.LayoutFor(dirsFromProps(props)).ScanDir
+	require.NoError(t, os.MkdirAll(scan, 0o755))
+	cmd := exec.Command("s6-svscan", scan)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, cmd.Start())
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		exec.Command("s6-svscanctl", "-t", scan).Run()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	})
+	backendtest.WaitFor(t, 10*time.Second, "s6-svscan on "+scan, func() error {
+		_, err := os.Stat(filepath.Join(scan, ".s6-svscan", "control"))
+		return err
+	})
+}
+
+// setup prepares a container of a live process manager.
+func setup(e *testEnv, pm string, props Props) Props {
+	for _, m := range liveManagers {
+		if m.pm == pm && m.setup != nil {
+			m.setup(e, props)
+		}
+	}
+	return props
+}
+
+// leftovers are the processes of a test still running, but for
+// s6-svscan, which runs for the container as a whole.
 func (e *testEnv) leftovers() []string {
 	var out []string
 	for _, p := range backendtest.ProcessesMatching(e.dir + "/") {
+		if len(p.Cmdline) > 0 && filepath.Base(p.Cmdline[0]) == "s6-svscan" {
+			continue
+		}
 		out = append(out, fmt.Sprintf("%d %v", p.PID, p.Cmdline))
 	}
 	return out
@@ -59,7 +106,7 @@ func TestLiveManagedProcessActivateDeactivate(t *testing.T) {
 			e.killUnderOnCleanup()
 			port := backendtest.FreePorts(t, 1)[0]
 			comp := e.component("webapp", e.webappConfig("webapp", port))
-			props := e.container(m.pm)
+			props := setup(e, m.pm, e.container(m.pm))
 			t.Cleanup(func() { _ = e.run("managed-process", "deactivate", comp, props) })
 
 			require.NoError(t, e.run("managed-process", "activate", comp, props))
@@ -119,7 +166,7 @@ func TestLiveTwoComponentsInOneContainer(t *testing.T) {
 			ports := backendtest.FreePorts(t, 2)
 			a := e.component("a", e.webappConfig("a", ports[0]))
 			b := e.component("b", e.webappConfig("b", ports[1]))
-			props := e.container(m.pm)
+			props := setup(e, m.pm, e.container(m.pm))
 			for _, c := range []string{a, b} {
 				t.Cleanup(func() { _ = e.run("managed-process", "deactivate", c, props) })
 				require.NoError(t, e.run("managed-process", "activate", c, props))
@@ -154,7 +201,7 @@ func TestLiveFailedActivationLeavesNothing(t *testing.T) {
 			t.Cleanup(func() { _ = e.run("managed-process", "deactivate", block, sysv) })
 			require.NoError(t, e.run("managed-process", "activate", block, sysv))
 
-			props := e.container(m.pm)
+			props := setup(e, m.pm, e.container(m.pm))
 			err := e.run("managed-process", "activate", comp, props)
 			require.Error(t, err)
 			t.Log(err)

@@ -17,12 +17,17 @@ import (
 // process is written as its create function's parameters.
 func Encode(p *agnostic.Process) ([]byte, error) {
 	if p.Kind != agnostic.KindManagedProcess {
-		var b bytes.Buffer
-		if err := json.Indent(&b, p.Native, "", "  "); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(p.Native))
+		dec.UseNumber() // numbers stay as written
+		var v any
+		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("process %s: %w", p.Key, err)
 		}
-		b.WriteByte('\n')
-		return b.Bytes(), nil
+		data, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("process %s: %w", p.Key, err)
+		}
+		return append(data, '\n'), nil
 	}
 	c := map[string]any{
 		"name":                  p.Name,
