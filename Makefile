@@ -19,6 +19,8 @@ install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/nixproc
 	for tool in $$($(BIN) tools); do ln -sf nixproc $(DESTDIR)$(PREFIX)/bin/$$tool; done
+	install -d $(DESTDIR)$(PREFIX)/libexec/dysnomia
+	for module in $$($(BIN) dysnomia-modules); do ln -sf ../../bin/nixproc $(DESTDIR)$(PREFIX)/libexec/dysnomia/$$module; done
 
 deps:
 	scripts/install-deps.sh
