@@ -28,6 +28,8 @@ type testEnv struct {
 	log    *syncBuffer
 	webapp string
 	runner cmdrun.Runner
+	// pidDir holds the webapps' PID files (default <dir>/pids).
+	pidDir string
 }
 
 func newTestEnv(t *testing.T) *testEnv {
@@ -84,8 +86,11 @@ func (e *testEnv) buildWebapp() string {
 // webappConfig is the agnostic configuration of a webapp instance on a
 // port: it runs in the foreground, or as a daemon with -D.
 func (e *testEnv) webappConfig(name string, port int) map[string]any {
-	pid := filepath.Join(e.dir, "pids", name+".pid")
-	require.NoError(e.t, os.MkdirAll(filepath.Dir(pid), 0o777))
+	if e.pidDir == "" {
+		e.pidDir = filepath.Join(e.dir, "pids")
+	}
+	pid := filepath.Join(e.pidDir, name+".pid")
+	require.NoError(e.t, os.MkdirAll(e.pidDir, 0o755))
 	return map[string]any{
 		"name":        name,
 		"description": "Webapp " + name,

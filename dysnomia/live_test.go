@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -17,12 +18,15 @@ import (
 	"nixproc/backends"
 	"nixproc/backends/backendtest"
 	"nixproc/backends/s6rc"
+	"nixproc/imagebuild/podmantest"
 )
 
 // These tests deploy agnostic configurations of the examples' webapp with
 // the managed-process module and the real process managers: sysvinit's
-// generated scripts, a real supervisord, and the process module (the disnix
-// backend's components, daemons started by their own -D).
+// generated scripts, a real supervisord, the process module (the disnix
+// backend's components, daemons started by their own -D), s6 (a real
+// s6-svscan; s6-rc itself is not packaged here) and docker (a private
+// podman).
 
 // liveManagers are the process managers that run here, with the commands
 // their deployments need.
@@ -36,6 +40,16 @@ var liveManagers = []struct {
 	{"supervisord", []string{"supervisord", "supervisorctl"}, nil},
 	{"disnix", []string{"bash"}, nil},
 	{"s6-rc", []string{"s6-svscan", "s6-supervise", "s6-svscanctl", "s6-svc", "s6-svlink", "s6-svunlink", "s6-svwait", "s6-svstat", "s6-log", "s6-envdir", "execlineb"}, startSvscan},
+	{"docker", []string{"podman", "runc", "ldd"}, privatePodman},
+}
+
+// privatePodman gives the container a private podman as its docker
+// engine (the docker property, the option of the docker tools).
+// The webapps keep their PID files in the container's runtime directory,
+// which the engine mounts.
+func privatePodman(e *testEnv, props Props) {
+	props["docker"] = podmantest.New(e.t).Command
+	e.pidDir = filepath.Join(props["stateDir"], "run")
 }
 
 // startSvscan runs s6-svscan on the container's scan directory, as
@@ -62,6 +76,17 @@ func startSvscan(e *testEnv, props Props) {
 		_, err := os.Stat(filepath.Join(scan, ".s6-svscan", "control"))
 		return err
 	})
+}
+
+// containersLeft lists the containers of a docker container's private
+// engine (none for other process managers).
+func containersLeft(t *testing.T, props Props) []string {
+	if props["docker"] == "" {
+		return nil
+	}
+	out, err := exec.Command(props["docker"], "ps", "-a", "--format", "{{.Names}}").Output()
+	require.NoError(t, err)
+	return strings.Fields(string(out))
 }
 
 // setup prepares a container of a live process manager.
@@ -105,8 +130,8 @@ func TestLiveManagedProcessActivateDeactivate(t *testing.T) {
 			e := newTestEnv(t)
 			e.killUnderOnCleanup()
 			port := backendtest.FreePorts(t, 1)[0]
-			comp := e.component("webapp", e.webappConfig("webapp", port))
 			props := setup(e, m.pm, e.container(m.pm))
+			comp := e.component("webapp", e.webappConfig("webapp", port))
 			t.Cleanup(func() { _ = e.run("managed-process", "deactivate", comp, props) })
 
 			require.NoError(t, e.run("managed-process", "activate", comp, props))
@@ -127,6 +152,7 @@ func TestLiveManagedProcessActivateDeactivate(t *testing.T) {
 			require.NoError(t, e.run("managed-process", "deactivate", comp, props))
 			assert.False(t, backendtest.Listening(port), "port %d still answers", port)
 			assert.Empty(t, e.leftovers())
+			assert.Empty(t, containersLeft(t, props))
 			assert.NoFileExists(t, marker)
 			assert.NoFileExists(t, filepath.Join(e.state, "nixproc", "managed-process", "test-managed-process", "webapp"))
 		})
@@ -164,9 +190,9 @@ func TestLiveTwoComponentsInOneContainer(t *testing.T) {
 			e := newTestEnv(t)
 			e.killUnderOnCleanup()
 			ports := backendtest.FreePorts(t, 2)
+			props := setup(e, m.pm, e.container(m.pm))
 			a := e.component("a", e.webappConfig("a", ports[0]))
 			b := e.component("b", e.webappConfig("b", ports[1]))
-			props := setup(e, m.pm, e.container(m.pm))
 			for _, c := range []string{a, b} {
 				t.Cleanup(func() { _ = e.run("managed-process", "deactivate", c, props) })
 				require.NoError(t, e.run("managed-process", "activate", c, props))
@@ -179,6 +205,7 @@ func TestLiveTwoComponentsInOneContainer(t *testing.T) {
 			require.NoError(t, e.run("managed-process", "deactivate", b, props))
 			assert.False(t, backendtest.Listening(ports[1]))
 			assert.Empty(t, e.leftovers())
+			assert.Empty(t, containersLeft(t, props))
 		})
 	}
 }
@@ -193,6 +220,7 @@ func TestLiveFailedActivationLeavesNothing(t *testing.T) {
 			e := newTestEnv(t)
 			e.killUnderOnCleanup()
 			port := backendtest.FreePorts(t, 1)[0]
+			props := setup(e, m.pm, e.container(m.pm))
 			// Something else has the port: the webapp exits at once.
 			blocker := e.webappConfig("blocker", port)
 			comp := e.component("webapp", e.webappConfig("webapp", port))
@@ -201,7 +229,6 @@ func TestLiveFailedActivationLeavesNothing(t *testing.T) {
 			t.Cleanup(func() { _ = e.run("managed-process", "deactivate", block, sysv) })
 			require.NoError(t, e.run("managed-process", "activate", block, sysv))
 
-			props := setup(e, m.pm, e.container(m.pm))
 			err := e.run("managed-process", "activate", comp, props)
 			require.Error(t, err)
 			t.Log(err)
@@ -211,6 +238,7 @@ func TestLiveFailedActivationLeavesNothing(t *testing.T) {
 
 			require.NoError(t, e.run("managed-process", "deactivate", block, sysv))
 			assert.Empty(t, e.leftovers())
+			assert.Empty(t, containersLeft(t, props))
 		})
 	}
 }
