@@ -27,6 +27,8 @@ var imageCases = []struct {
 	{"sysvinit", []string{"daemon", "setpriv"}},
 	{"disnix", []string{"daemon", "setpriv"}},
 	{"supervisord", []string{"supervisord", "setpriv"}},
+	// s6 supervises (s6-rc itself is not packaged here: plain s6 mode)
+	{"s6-rc", []string{"s6-svscan", "execlineb", "setpriv"}},
 }
 
 // TestMultiProcessImages builds the seed README's example image

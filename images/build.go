@@ -111,6 +111,9 @@ func Assemble(ctx context.Context, spec *Spec, profilePath string, o Options) (*
 	if err := host.require(spec.ProcessManager, managerPrograms[spec.ProcessManager]...); err != nil {
 		return nil, fmt.Errorf("image %s: %w", spec.Name, err)
 	}
+	if err := host.wholePackages(packagePrograms[spec.ProcessManager], packageProgramDirs[spec.ProcessManager]); err != nil {
+		return nil, fmt.Errorf("image %s: %w", spec.Name, err)
+	}
 	if err := host.require("hostPrograms", spec.HostPrograms...); err != nil {
 		return nil, fmt.Errorf("image %s: %w", spec.Name, err)
 	}

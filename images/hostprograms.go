@@ -38,11 +38,18 @@ var managerPrograms = map[string][]string{
 	"sysvinit":    {"daemon"},
 	"disnix":      {"daemon"},
 	"supervisord": {"supervisord", "supervisorctl"},
-	"s6-rc": {"s6-svscan", "s6-supervise", "s6-svc", "s6-svok", "s6-svstat", "s6-svwait", "s6-svscanctl",
-		"s6-log", "s6-setuidgid", "s6-envdir", "s6-envuidgid", "s6-applyuidgid", "s6-fdholder-daemon",
-		"execlineb", "fdmove", "exec", "foreground", "background", "if", "importas", "backtick", "redirfd",
-		"umask", "cd", "export", "emptyenv", "piperw", "define", "multisubstitute", "elglob", "forx"},
+	"s6-rc": {"s6-svscan", "s6-supervise", "s6-svscanctl", "s6-svlink", "s6-svunlink", "s6-svc", "s6-svok",
+		"s6-svstat", "s6-svwait", "s6-log", "s6-setuidgid", "s6-envdir", "s6-envuidgid", "s6-applyuidgid", "execlineb"},
 }
+
+// packagePrograms name programs whose packages come along whole (every
+// program of them): execline's commands are found through the PATH its
+// execlineb sets, not by name in a script nixproc could read.
+var packagePrograms = map[string][]string{"s6-rc": {"s6-svscan", "execlineb"}}
+
+// packageProgramDirs are where those commands are when the host has no
+// package database to ask.
+var packageProgramDirs = map[string][]string{"s6-rc": {"/usr/lib/execline/bin"}}
 
 // interactivePrograms make a shell in the container usable, as the
 // original's interactive step did (coreutils, findutils, grep, sed, less,
@@ -135,6 +142,54 @@ func (h *hostSet) require(why string, names ...string) error {
 		}
 		if err := h.add(p); err != nil {
 			return fmt.Errorf("%s: %w", why, err)
+		}
+	}
+	return nil
+}
+
+// wholePackages adds every program of the packages the programs come from
+// (with dpkg), or of the fallback directories.
+func (h *hostSet) wholePackages(names, fallback []string) error {
+	var progs []string
+	if haveDpkg() {
+		var pkgs []string
+		for _, n := range names {
+			p := lookPath(n)
+			if p == "" {
+				return fmt.Errorf("host program %s is not installed (searched %s)", n, SystemPath)
+			}
+			pkg := packageOf(p)
+			if pkg == "" {
+				if real, err := filepath.EvalSymlinks(p); err == nil {
+					pkg = packageOf(real)
+				}
+			}
+			if pkg != "" {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+		files, err := packageFiles(pkgs)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if d := path.Base(path.Dir(f)); (d == "bin" || d == "sbin") && isExecutable(f) {
+				progs = append(progs, f)
+			}
+		}
+	} else {
+		for _, dir := range fallback {
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if f := path.Join(dir, e.Name()); isExecutable(f) {
+					progs = append(progs, f)
+				}
+			}
+		}
+	}
+	for _, p := range progs {
+		if err := h.add(p); err != nil {
+			return err
 		}
 	}
 	return nil

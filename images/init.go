@@ -8,8 +8,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"nixproc/agnostic"
 	"nixproc/backends"
+	"nixproc/backends/s6rc"
 	"nixproc/cmdrun"
 )
 
@@ -139,6 +142,10 @@ func runProfile(profilePath string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	stopTree, err := startTree(p.Meta.ProcessManager, env.Dirs, stdout, stderr)
+	if err != nil {
+		return fail(err)
+	}
 	none := &backends.Profile{}
 	hooks, _ := d.(backends.SwitchHooks)
 
@@ -203,5 +210,54 @@ func runProfile(profilePath string, stdout, stderr io.Writer) int {
 			code = 1
 		}
 	}
+	if err := stopTree(); err != nil {
+		fmt.Fprintf(stderr, "nixproc init: %v\n", err)
+		code = 1
+	}
 	return code
+}
+
+// startTree starts what a deployer needs running before it can start
+// anything, and returns what stops it: for s6-rc, an s6-svscan on the scan
+// directory the deployer links services into.
+func startTree(pm string, dirs agnostic.Dirs, stdout, stderr io.Writer) (func() error, error) {
+	if pm != "s6-rc" {
+		return func() error { return nil }, nil
+	}
+	scan := s6rc.LayoutFor(dirs).ScanDir
+	if err := os.MkdirAll(scan, 0o755); err != nil {
+		return nil, fmt.Errorf("creating the scan directory %s: %w", scan, err)
+	}
+	svscan := exec.Command("s6-svscan", scan)
+	svscan.Stdout, svscan.Stderr = stdout, stderr
+	if err := svscan.Start(); err != nil {
+		return nil, fmt.Errorf("starting s6-svscan: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- svscan.Wait() }()
+	stop := func() error {
+		_ = svscan.Process.Signal(syscall.SIGTERM) // s6-svscan ends its supervisors, then itself
+		select {
+		case <-exited:
+			return nil
+		case <-time.After(20 * time.Second):
+			_ = svscan.Process.Kill()
+			<-exited
+			return fmt.Errorf("s6-svscan did not stop within 20s of SIGTERM; killed it")
+		}
+	}
+	// Ready once it answers on its control FIFO.
+	deadline := time.Now().Add(10 * time.Second)
+	for exec.Command("s6-svscanctl", "-a", scan).Run() != nil {
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("s6-svscan on %s exited at once: %v", scan, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("s6-svscan on %s did not answer within 10s", scan)
+		}
+	}
+	return stop, nil
 }
