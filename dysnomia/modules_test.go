@@ -91,7 +91,7 @@ func moduleCases(e *testEnv) []struct {
 		{"launchd-daemon", e.profileFor("launchd", sleeperConfig("s")), with("launchdTargetDir", plistDir), true},
 		{"bsdrc-script", e.profileFor("bsdrc", sleeperConfig("s")), base, true},
 		{"cygrunsrv-service", e.profileFor("cygrunsrv", sleeperConfig("s")), base, true},
-		{"docker-container", e.profileFor("docker", sleeperConfig("s")), base, true},
+		{"docker-container", e.profileFor("docker", sleeperConfig("s")), base, false},
 		{"wrapper", wrapper, base, true},
 		{"echo", wrapper, base, true},
 	}
@@ -166,6 +166,54 @@ func TestSystemdUnitRecorded(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(units, unit))
 	_, err = os.Lstat(filepath.Join(units, "other.service"))
 	assert.NoError(t, err, "another component's unit stays")
+}
+
+// launchd, bsdrc and cygrunsrv cannot run here: their modules go through
+// the backends' deployers with recorded commands.
+func TestRecordedModules(t *testing.T) {
+	e := newTestEnv(t)
+	rec := &cmdrun.Recorder{}
+	e.runner = rec
+	plists := filepath.Join(e.dir, "plists")
+	for _, c := range []struct {
+		module, pm           string
+		props                Props
+		activate, deactivate []string
+		installed            string
+	}{
+		{"launchd-daemon", "launchd", Props{"launchdTargetDir": plists},
+			[]string{"launchctl bootstrap system " + filepath.Join(plists, "org.nixos.web.plist")},
+			[]string{"launchctl bootout system/org.nixos.web"},
+			filepath.Join(plists, "org.nixos.web.plist")},
+		{"bsdrc-script", "bsdrc", Props{}, []string{"$P/etc/rc.d/web onestart"}, []string{"$P/etc/rc.d/web onestop"}, ""},
+		{"cygrunsrv-service", "cygrunsrv", Props{},
+			[]string{"cygrunsrv -I nix-process-web -p /bin/sleep -d nix-process-web -f web -a 1000", "cygrunsrv -S nix-process-web"},
+			[]string{"cygrunsrv -E nix-process-web", "cygrunsrv -R nix-process-web"}, ""},
+	} {
+		t.Run(c.module, func(t *testing.T) {
+			c.props["DYSNOMIA_STATEDIR"] = e.state
+			comp := e.profileFor(c.pm, sleeperConfig("web"))
+			lines := func() []string {
+				out := rec.Lines()
+				for i := range out {
+					out[i] = strings.ReplaceAll(out[i], comp, "$P")
+				}
+				rec.Calls = nil
+				return out
+			}
+			rec.Calls = nil
+			require.NoError(t, e.run(c.module, "activate", comp, c.props))
+			assert.Subset(t, lines(), c.activate)
+			if c.installed != "" {
+				assert.FileExists(t, c.installed)
+			}
+			require.NoError(t, e.run(c.module, "deactivate", comp, c.props))
+			assert.Subset(t, lines(), c.deactivate)
+			if c.installed != "" {
+				assert.NoFileExists(t, c.installed)
+			}
+		})
+	}
 }
 
 // A unit that fails to start rolls the activation back: stopped, unlinked.
