@@ -15,6 +15,7 @@ import (
 
 	"nixproc/backends/backendtest"
 	"nixproc/imagebuild"
+	"nixproc/imagebuild/podmantest"
 )
 
 // archive is a docker-archive read back: the config and the files of all
@@ -189,4 +190,30 @@ func TestSupervisordImageHasItsPython(t *testing.T) {
 	require.Equal(t, map[string]bool{"supervisor/options.py": true, "pkg_resources/__init__.py": true, "os.py": true, "xmlrpc/client.py": true}, found)
 	// forceDisableUserChange: no accounts but root and nobody
 	require.Equal(t, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", a.text(t, "/etc/passwd"))
+}
+
+// TestInteractiveImageWithManpagesRunsItsTools runs the tools of an
+// interactive image with manual pages in podman: bash with the .bashrc,
+// ps, less, and man formatting a page of a program the image has.
+func TestInteractiveImageWithManpagesRunsItsTools(t *testing.T) {
+	requireExampleTools(t)
+	backendtest.Require(t, "man", "groff", "col")
+	t.Setenv("NIXPROC_BUILD_DIR", filepath.Join(t.TempDir(), "builds"))
+	model, err := filepath.Abs("../examples/webapps-agnostic/processes.nix")
+	require.NoError(t, err)
+	spec := &Spec{Name: "nixproc-test/manpages", Tag: "test", ExprFile: model, ProcessManager: "sysvinit",
+		Interactive: true, Manpages: true, ForceDisableUserChange: true}
+	out := filepath.Join(t.TempDir(), "image.tar")
+	res, err := WriteFile(context.Background(), spec, out, Options{Nixproc: buildNixproc(t)})
+	require.NoError(t, err)
+
+	engine := podmantest.New(t)
+	engine.MustRun(t, "load", "--input", out)
+	got := engine.MustRun(t, "run", "--rm", "--entrypoint", "/bin/bash", res.Ref, "-c",
+		`. /root/.bashrc && alias ls && ps -o comm= -p $$ && less --version | head -n 1 && man ls | head -n 5`)
+	lines := strings.Split(got, "\n")
+	require.Equal(t, "alias ls='ls --color=auto'", lines[0])
+	require.Equal(t, "bash", lines[1])
+	require.Regexp(t, `^less \d+`, lines[2])
+	require.Contains(t, got, "ls - list directory contents")
 }

@@ -71,7 +71,7 @@ var terminfoDirs = []string{"/etc/terminfo", "/lib/terminfo", "/usr/share/termin
 
 // manPrograms and manFiles are what man needs to format pages.
 var (
-	manPrograms = []string{"man", "manpath", "whatis", "apropos", "groff", "nroff", "troff", "grotty", "preconv", "tbl", "eqn", "soelim", "gzip", "zcat", "less"}
+	manPrograms = []string{"man", "manpath", "whatis", "apropos", "groff", "nroff", "troff", "grotty", "preconv", "tbl", "eqn", "soelim", "col", "gzip", "zcat", "less"}
 	manFiles    = []string{"/etc/manpath.config", "/etc/groff", "/usr/share/groff", "/usr/lib/groff", "/usr/lib/man-db"}
 )
 

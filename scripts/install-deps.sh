@@ -3,8 +3,8 @@
 # As root on Debian only; elsewhere it says what is missing and goes on.
 set -euo pipefail
 
-packages=(nix-bin daemon nginx curl shellcheck util-linux procps supervisor podman runc s6 execline systemd libplist-utils)
-commands=(nix-instantiate daemon nginx curl shellcheck setpriv ps supervisord podman runc s6-svscan execlineb systemd-analyze plistutil)
+packages=(nix-bin daemon nginx curl shellcheck util-linux procps supervisor podman runc s6 execline systemd libplist-utils man-db groff-base bsdextrautils less)
+commands=(nix-instantiate daemon nginx curl shellcheck setpriv ps supervisord podman runc s6-svscan execlineb systemd-analyze plistutil man groff col less)
 
 missing=()
 for i in "${!commands[@]}"; do
