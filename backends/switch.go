@@ -141,7 +141,7 @@ func Switch(ctx context.Context, o SwitchOptions) (err error) {
 	var locks *heldLocks
 	if len(plan.Stop) > 0 {
 		if locks, err = acquireLocks(ctx, o.Env, o.LockTimeout, oldUnits); err != nil {
-			return err
+			return fmt.Errorf("%w; the deployment was left as it was", err)
 		}
 	}
 	// done stays nil unless the new deployment is in place: then locked

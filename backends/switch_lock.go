@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -203,11 +204,51 @@ func acquireLocks(ctx context.Context, env *Env, timeout time.Duration, running 
 			if uerr := h.release(ctx, nil); uerr != nil {
 				fmt.Fprintf(orDiscard(env.Stderr), "nixproc: warning: %v\n", uerr)
 			}
-			return nil, fmt.Errorf("%w; the deployment was left as it was", err)
+			return nil, err
 		}
 		h.units = append(h.units, u)
 	}
 	return h, nil
+}
+
+// LockAll locks units (in start order) as a switch does: the lock command
+// of each that has one, in reverse start order, each bounded by timeout
+// (0: DefaultLockTimeout). If one fails, those locked before it (and it,
+// when it timed out or was interrupted) are unlocked again and its error
+// returned. The Dysnomia modules' lock activity uses it.
+func LockAll(ctx context.Context, env *Env, units []Unit, timeout time.Duration) error {
+	_, err := acquireLocks(ctx, env, timeout, units)
+	return err
+}
+
+// UnlockAll unlocks units (in start order) as a switch does after LockAll:
+// the unlock command of each that has one, in start order (the front door
+// last), every one even when one fails. The Dysnomia modules' unlock
+// activity uses it.
+func UnlockAll(ctx context.Context, env *Env, units []Unit, timeout time.Duration) error {
+	h := &heldLocks{env: env, timeout: timeout}
+	for i := len(units) - 1; i >= 0; i-- {
+		h.units = append(h.units, units[i])
+	}
+	return h.release(ctx, nil)
+}
+
+// ParseLockTimeout reads a lock timeout as users give it (--lock-timeout,
+// NIXPROC_LOCK_TIMEOUT, a container property): a Go duration (90s, 2m) or
+// a number of seconds; "" is DefaultLockTimeout.
+func ParseLockTimeout(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return DefaultLockTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.ParseFloat(v, 64); nerr == nil {
+		d, err = time.Duration(n*float64(time.Second)), nil
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("must be a positive duration such as 90s, 2m or 30 (seconds), not %q", v)
+	}
+	return d, nil
 }
 
 // switchOutcome is what a successful switch did to the locked units.

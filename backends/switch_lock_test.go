@@ -309,3 +309,27 @@ func sleeping(arg string) []int {
 	}
 	return out
 }
+
+// LockAll and UnlockAll, which the Dysnomia modules use, lock and unlock
+// in the switch's order; a failed LockAll unlocks what it locked.
+func TestLockAllAndUnlockAll(t *testing.T) {
+	e := newLockEnv(t)
+	units := func(procs ...proc) []Unit {
+		var out []Unit
+		for _, p := range procs {
+			out = append(out, Unit{Name: p.name, Lock: strings.ReplaceAll(p.lock, "LOG", e.log), Unlock: strings.ReplaceAll(p.unlock, "LOG", e.log)})
+		}
+		return out
+	}
+	server, proxy := locking("server"), locking("proxy")
+	ctx := context.Background()
+	require.NoError(t, LockAll(ctx, e.env, units(server, proc{name: "plain"}, proxy), 0))
+	require.NoError(t, UnlockAll(ctx, e.env, units(server, proc{name: "plain"}, proxy), 0))
+	assert.Equal(t, []string{"lock_proxy", "lock_server", "unlock_server", "unlock_proxy"}, e.logLines())
+
+	os.Remove(e.log)
+	server.lock = "echo busy >&2; exit 1"
+	err := LockAll(ctx, e.env, units(server, proxy), 0)
+	assert.EqualError(t, err, "cannot lock process server: its lock command failed (exit status 1): busy")
+	assert.Equal(t, []string{"lock_proxy", "unlock_proxy"}, e.logLines())
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -80,20 +79,13 @@ func addLockFlags(c *cobra.Command) {
 // lockTimeout reads --lock-timeout, else $NIXPROC_LOCK_TIMEOUT: a Go
 // duration (90s, 2m) or a number of seconds; unset is the default.
 func lockTimeout(c *cobra.Command) (time.Duration, error) {
-	v, what := flagOrEnv(c.Flags(), "lock-timeout", "NIXPROC_LOCK_TIMEOUT"), "--lock-timeout"
+	what := "--lock-timeout"
 	if !c.Flags().Changed("lock-timeout") {
 		what = "NIXPROC_LOCK_TIMEOUT"
 	}
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return backends.DefaultLockTimeout, nil
-	}
-	d, err := time.ParseDuration(v)
-	if n, nerr := strconv.ParseFloat(v, 64); nerr == nil {
-		d, err = time.Duration(n*float64(time.Second)), nil
-	}
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s must be a positive duration such as 90s, 2m or 30 (seconds), not %q", what, v)
+	d, err := backends.ParseLockTimeout(flagOrEnv(c.Flags(), "lock-timeout", "NIXPROC_LOCK_TIMEOUT"))
+	if err != nil {
+		return 0, fmt.Errorf("%s %w", what, err)
 	}
 	return d, nil
 }
