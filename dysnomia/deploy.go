@@ -282,53 +282,38 @@ func (d *deployment) deactivate(ctx context.Context) error {
 	return nil
 }
 
-// lockTimeout is the lockTimeout property (seconds), else
-// NIXPROC_LOCK_TIMEOUT, else the switch engine's default.
+// lockTimeout is the lockTimeout property, else NIXPROC_LOCK_TIMEOUT
+// (seconds or a duration such as 2m, as the switch tools take it), else
+// the switch engine's default.
 func (d *deployment) lockTimeout() time.Duration {
 	for _, v := range []string{d.inv.Props["lockTimeout"], os.Getenv("NIXPROC_LOCK_TIMEOUT")} {
-		if f, err := strconv.ParseFloat(v, 64); err == nil && f > 0 {
-			return time.Duration(f * float64(time.Second))
+		if t, err := backends.ParseLockTimeout(v); err == nil && v != "" {
+			return t
 		}
 	}
 	return backends.DefaultLockTimeout
 }
 
 // lock runs the lock commands of the component's processes (a nixproc
-// extension of the model), as the switch engine does before it stops
-// anything: the first that refuses fails the activity, and those locked
-// before it are unlocked again.
+// extension of the model) as the switch engine does before it stops
+// anything, in the same order: the first that refuses or times out fails
+// the activity, and those locked before it are unlocked again.
 func (d *deployment) lock(ctx context.Context) error {
-	var locked []backends.ProfileProcess
-	for _, pp := range d.p.Meta.Processes {
-		if pp.Lock == "" {
-			continue
-		}
-		if err := backends.RunLockCommand(ctx, d.env, pp.Name, "lock", pp.Lock, d.lockTimeout()); err != nil {
-			for i := len(locked) - 1; i >= 0; i-- {
-				if locked[i].Unlock != "" {
-					_ = backends.RunLockCommand(ctx, d.env, locked[i].Name, "unlock", locked[i].Unlock, d.lockTimeout())
-				}
-			}
-			return err
-		}
-		locked = append(locked, pp)
+	units, err := d.dep.Units(d.p)
+	if err != nil {
+		return err
 	}
-	return nil
+	return backends.LockAll(ctx, d.env, units, d.lockTimeout())
 }
 
-// unlock runs the unlock commands, every one even when one fails.
+// unlock runs the unlock commands, every one even when one fails, in the
+// switch engine's order.
 func (d *deployment) unlock(ctx context.Context) error {
-	var problems []error
-	procs := d.p.Meta.Processes
-	for i := len(procs) - 1; i >= 0; i-- {
-		if procs[i].Unlock == "" {
-			continue
-		}
-		if err := backends.RunLockCommand(ctx, d.env, procs[i].Name, "unlock", procs[i].Unlock, d.lockTimeout()); err != nil {
-			problems = append(problems, err)
-		}
+	units, err := d.dep.Units(d.p)
+	if err != nil {
+		return err
 	}
-	return errors.Join(problems...)
+	return backends.UnlockAll(ctx, d.env, units, d.lockTimeout())
 }
 
 // shell prints what a maintainer can do with the component.
