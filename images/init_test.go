@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,14 +22,38 @@ import (
 	"nixproc/backends/backendtest"
 )
 
-// buildNixproc builds the nixproc command for the test.
+var (
+	nixprocOnce sync.Once
+	nixprocBin  string
+	nixprocErr  error
+	nixprocDir  string
+)
+
+// TestMain removes the nixproc built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if nixprocDir != "" {
+		os.RemoveAll(nixprocDir)
+	}
+	os.Exit(code)
+}
+
+// buildNixproc builds the nixproc command, once for all tests.
 func buildNixproc(t *testing.T) string {
 	t.Helper()
 	backendtest.Require(t, "go")
-	bin := filepath.Join(t.TempDir(), "nixproc")
-	out, err := exec.Command("go", "build", "-o", bin, "nixproc/cmd/nixproc").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-	return bin
+	nixprocOnce.Do(func() {
+		if nixprocDir, nixprocErr = os.MkdirTemp("", "nixproc-images-test-"); nixprocErr != nil {
+			return
+		}
+		nixprocBin = filepath.Join(nixprocDir, "nixproc")
+		out, err := exec.Command("go", "build", "-o", nixprocBin, "nixproc/cmd/nixproc").CombinedOutput()
+		if err != nil {
+			nixprocErr = fmt.Errorf("go build: %v: %s", err, out)
+		}
+	})
+	require.NoError(t, nixprocErr)
+	return nixprocBin
 }
 
 // initProfile builds testdata/init.nix for sysvinit with its state in dir.
@@ -51,12 +76,30 @@ func initProfile(t *testing.T, dir, extra string) string {
 
 // startInit runs nixproc init on a profile, as a container would, and
 // makes sure it and its processes are gone when the test ends.
-func startInit(t *testing.T, nixproc, profile, stateDir string, env ...string) (*exec.Cmd, *bytes.Buffer, chan error) {
+// syncBuffer is init's output, read while init writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startInit(t *testing.T, nixproc, profile, stateDir string, env ...string) (*exec.Cmd, *syncBuffer, chan error) {
 	t.Helper()
 	cmd := exec.Command(nixproc, "init", profile)
 	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
 	exited := make(chan struct{})
@@ -72,7 +115,7 @@ func startInit(t *testing.T, nixproc, profile, stateDir string, env ...string) (
 			_ = syscall.Kill(p.PID, syscall.SIGKILL)
 		}
 	})
-	return cmd, &out, done
+	return cmd, out, done
 }
 
 func readLog(file string) []string {
