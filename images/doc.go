@@ -14,18 +14,19 @@
 //     programs the process manager and the generated files need with their
 //     libraries (bash, coreutils, setpriv, libslack's daemon, supervisord
 //     with the Python modules its Debian package and dependencies install,
-//     nginx...), and a layer of its own: the profile, /etc/passwd and
+//     s6 and execline, nginx...), and a layer of its own: the profile, /etc/passwd and
 //     /etc/group from the credentials, the state directories;
 //  3. the entry point: supervisord runs supervisord in the foreground; for
 //     sysvinit, disnix and s6-rc nixproc itself is PID 1 (`nixproc init`,
 //     Init): it starts the processes in order through the backend's
-//     deployer, reaps orphans, and on SIGTERM stops them in reverse order
-//     and exits.
+//     deployer (disnix activating the components itself, s6-rc with plain
+//     s6 on an s6-svscan it starts), reaps orphans, and on SIGTERM stops
+//     them in reverse order and exits.
 //
 // The tarball is written by imagebuild, deterministically: the same inputs
 // give a byte-identical file.
 //
 // images imports agnostic, backends (and, through the registry, whatever
-// backend the profile names), cmdrun, imagebuild and usermgmt; only
-// cmd/nixproc imports it.
+// backend the profile names; s6rc and supervisord for their layout), cmdrun,
+// imagebuild and usermgmt; only cmd/nixproc imports it.
 package images
