@@ -98,7 +98,6 @@ where Disnix and dysnomia find them.`,
 		Annotations:        map[string]string{errorNameAnnotation: "dysnomia"},
 		Args:               cobra.RangeArgs(3, 4),
 		DisableFlagParsing: true,
-		Hidden:             true,
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) < 3 || len(args) > 4 {
 				return fmt.Errorf("usage: MODULE ACTIVITY COMPONENT [CONTAINER]")

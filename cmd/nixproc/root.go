@@ -47,7 +47,7 @@ func ToolNames(root *cobra.Command) []string {
 	var out []string
 	for _, c := range root.Commands() {
 		switch c.Name() {
-		case "help", "completion", "nix-library":
+		case "help", "completion", "nix-library", "dysnomia-module":
 			continue
 		}
 		if link := c.Annotations[linkAnnotation]; link != "" {
