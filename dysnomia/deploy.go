@@ -87,7 +87,7 @@ func (m *pmModule) options(b backends.Backend, props Props) map[string]string {
 	}
 	for opt, v := range out {
 		if bools[opt] {
-			out[opt] = strconv.FormatBool(Props{"v": v}.Bool("v"))
+			out[opt] = strconv.FormatBool(truthy(v))
 		}
 	}
 	for opt, v := range m.fixed {

@@ -278,3 +278,35 @@ func TestProcessTypesMatchTheNixLibrary(t *testing.T) {
 		assert.True(t, ok, "a module for %q", pm)
 	}
 }
+
+// lock and unlock run the processes' lock and unlock commands of what
+// managed-process activated; a component that is not active has nothing to
+// lock.
+func TestManagedProcessLockRunsLockCommands(t *testing.T) {
+	e := newTestEnv(t)
+	rec := &cmdrun.Recorder{}
+	e.runner = rec
+	config := sleeperConfig("web")
+	config["lock"] = "drain web"
+	config["unlock"] = "resume web"
+	comp := e.component("web", config)
+	props := e.container("sysvinit", "runlevel", "3")
+
+	require.NoError(t, e.run("managed-process", "lock", comp, props))
+	assert.Empty(t, rec.Calls, "nothing active, nothing to lock")
+	require.NoError(t, e.run("managed-process", "activate", comp, props))
+	for activity, want := range map[string]string{"lock": "/bin/sh -c drain web", "unlock": "/bin/sh -c resume web"} {
+		rec.Calls = nil
+		require.NoError(t, e.run("managed-process", activity, comp, props))
+		assert.Equal(t, []string{want}, rec.Lines())
+	}
+
+	rec.Respond = func(c cmdrun.Cmd) ([]byte, error) {
+		return []byte("busy\n"), &cmdrun.Error{Cmd: c, Output: "busy\n", Err: exec.ErrNotFound}
+	}
+	err := e.run("managed-process", "lock", comp, props)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "cannot lock process web")
+	rec.Respond = nil
+	require.NoError(t, e.run("managed-process", "deactivate", comp, props))
+}

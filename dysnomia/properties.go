@@ -23,8 +23,10 @@ func (p Props) Get(key, def string) string {
 }
 
 // Bool reads a property that is on with 1 (Dysnomia's convention) or true.
-func (p Props) Bool(key string) bool {
-	switch strings.ToLower(p[key]) {
+func (p Props) Bool(key string) bool { return truthy(p[key]) }
+
+func truthy(v string) bool {
+	switch strings.ToLower(v) {
 	case "1", "true", "yes":
 		return true
 	}
