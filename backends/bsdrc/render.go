@@ -2,7 +2,6 @@ package bsdrc
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	"nixproc/agnostic"
@@ -31,30 +30,13 @@ func (Backend) Render(ctx *backends.Context, procs []backends.Translated, w *bac
 type files struct{ pidFile, logFile string }
 
 func fileRules(ctx *backends.Context, p *Params) files {
-	dirs := ctx.Dirs
-	pidDir := dirs.RuntimeDir
-	if p.User != "" {
-		pidDir = dirs.TmpDir
+	program := ""
+	if !p.isDaemon() {
+		program = string(p.Command)
 	}
-	var f files
-	switch {
-	case p.PIDFile != "":
-		f.pidFile = string(p.PIDFile)
-	case p.InstanceName != "":
-		f.pidFile = path.Join(pidDir, string(p.InstanceName)+".pid")
-	case !p.isDaemon() && p.Command != "":
-		f.pidFile = path.Join(pidDir, path.Base(string(p.Command))+".pid")
-	}
+	f := files{pidFile: backends.PIDFile(ctx.Dirs, string(p.User), string(p.InstanceName), string(p.PIDFile), program)}
 	if !p.isDaemon() && p.daemonLogging() {
-		logDir := dirs.LogDir
-		if ctx.User(string(p.User)) != "" {
-			logDir = dirs.TmpDir
-		}
-		id := string(p.InstanceName)
-		if id == "" {
-			id = p.Name
-		}
-		f.logFile = path.Join(logDir, "nixproc-"+id+".log")
+		f.logFile = backends.LogFile(ctx.Dirs, ctx.User(string(p.User)), string(p.InstanceName), p.Name)
 	}
 	return f
 }

@@ -145,16 +145,7 @@ func wrapper(ctx *backends.Context, p *agnostic.Process) (string, string, error)
 // when the process runs as another user (who may not write the log
 // directory), as the original does.
 func logFile(ctx *backends.Context, p *agnostic.Process) string {
-	dirs := ctx.Dirs.Resolved()
-	dir := dirs.LogDir
-	if ctx.User(p.User) != "" {
-		dir = dirs.TmpDir
-	}
-	id := p.InstanceName
-	if id == "" {
-		id = p.Name
-	}
-	return path.Join(dir, "nixproc-"+id+".log")
+	return backends.LogFile(ctx.Dirs, ctx.User(p.User), p.InstanceName, p.Name)
 }
 
 // normalize checks createProcessScript's parameters.

@@ -77,18 +77,7 @@ func Write(w *backends.ProfileWriter, owner, relPath string, s Spec) error {
 // user (as written in the model, so the path does not change with
 // --force-disable-user-change).
 func PIDFile(dirs agnostic.Dirs, user, instanceName, pidFile, executable string) string {
-	if pidFile != "" {
-		return pidFile
-	}
-	dirs = dirs.Resolved()
-	dir := dirs.RuntimeDir
-	if user != "" {
-		dir = dirs.TmpDir
-	}
-	if instanceName != "" {
-		return path.Join(dir, instanceName+".pid")
-	}
-	return path.Join(dir, path.Base(executable)+".pid")
+	return backends.PIDFile(dirs, user, instanceName, pidFile, executable)
 }
 
 var (

@@ -110,15 +110,7 @@ func (Backend) Translate(ctx *backends.Context, p *agnostic.Process) (any, []bac
 // logFile is where launchd writes the process's output: the log directory,
 // or the temp directory for a process that runs as another user.
 func logFile(ctx *backends.Context, p *agnostic.Process) string {
-	dir := ctx.Dirs.LogDir
-	if ctx.User(p.User) != "" {
-		dir = ctx.Dirs.TmpDir
-	}
-	id := p.InstanceName
-	if id == "" {
-		id = p.Name
-	}
-	return path.Join(dir, "nixproc-"+id+".log")
+	return backends.LogFile(ctx.Dirs, ctx.User(p.User), p.InstanceName, p.Name)
 }
 
 func proxyRel(label string) string { return "libexec/" + label + "-foregroundproxy.sh" }

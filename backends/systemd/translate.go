@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,17 +95,7 @@ func (Backend) Translate(ctx *backends.Context, p *agnostic.Process) (any, []bac
 // else the one named after the instance, by the rules the other backends
 // share; without either, systemd finds the main process itself.
 func daemonPIDFile(ctx *backends.Context, p *agnostic.Process) string {
-	if p.PIDFile != "" {
-		return p.PIDFile
-	}
-	if p.InstanceName == "" {
-		return ""
-	}
-	dir := ctx.Dirs.RuntimeDir
-	if p.User != "" {
-		dir = ctx.Dirs.TmpDir
-	}
-	return path.Join(dir, p.InstanceName+".pid")
+	return backends.PIDFile(ctx.Dirs, p.User, p.InstanceName, p.PIDFile, "")
 }
 
 // Decode reads parameters: a systemd-specific spec, or translated ones with

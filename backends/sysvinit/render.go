@@ -3,7 +3,6 @@ package sysvinit
 import (
 	_ "embed"
 	"fmt"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -167,34 +166,16 @@ type files struct {
 }
 
 func fileRules(ctx *backends.Context, p *Params) files {
-	dirs := ctx.Dirs
-	// The PID directory keys on the user as written, so paths stay the same
-	// with and without --force-disable-user-change.
-	pidDir := dirs.RuntimeDir
-	if p.User != "" {
-		pidDir = dirs.TmpDir
+	// libslack writes the PID file of a process it daemonizes where these
+	// rules say; naming it lets stop and status find it (the original
+	// looked in another directory).
+	program := ""
+	if !p.isDaemon() {
+		program = string(p.Process)
 	}
-	var f files
-	switch {
-	case p.PIDFile != "":
-		f.pidFile = string(p.PIDFile)
-	case p.InstanceName != "":
-		f.pidFile = path.Join(pidDir, string(p.InstanceName)+".pid")
-	case !p.isDaemon() && p.Process != "":
-		// libslack writes its PID file here; naming it lets stop and status
-		// find it (the original looked in another directory).
-		f.pidFile = path.Join(pidDir, path.Base(string(p.Process))+".pid")
-	}
+	f := files{pidFile: backends.PIDFile(ctx.Dirs, string(p.User), string(p.InstanceName), string(p.PIDFile), program)}
 	if !p.isDaemon() && p.daemonLogging() {
-		logDir := dirs.LogDir
-		if ctx.User(string(p.User)) != "" {
-			logDir = dirs.TmpDir
-		}
-		id := string(p.InstanceName)
-		if id == "" {
-			id = p.Name
-		}
-		f.logFile = path.Join(logDir, "nixproc-"+id+".log")
+		f.logFile = backends.LogFile(ctx.Dirs, ctx.User(string(p.User)), string(p.InstanceName), p.Name)
 	}
 	return f
 }
