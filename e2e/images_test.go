@@ -67,6 +67,10 @@ func runImage(t *testing.T, engine *podmantest.Engine, pm string, force bool) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "nixproc-build-image:\n%s", out)
 
+	// The example's ports are fixed: nothing else may answer on them.
+	for _, port := range []int{5000, 5001, 8080} {
+		silent(t, port)
+	}
 	require.Contains(t, engine.MustRun(t, "load", "--input", image), "multiprocess:test")
 	t.Cleanup(func() { _, _ = engine.Run("rmi", "--force", "multiprocess:test") })
 	container := "multiprocess-" + pm
@@ -80,7 +84,10 @@ func runImage(t *testing.T, engine *podmantest.Engine, pm string, force bool) {
 	answers(t, 8080, "webapp1.local", "webapp1")
 	answers(t, 8080, "webapp2.local", "webapp2")
 
-	pid1, err := strconv.Atoi(strings.TrimSpace(engine.MustRun(t, "inspect", "--format", "{{.State.Pid}}", container)))
+	state := strings.Fields(engine.MustRun(t, "inspect", "--format", "{{.State.Status}} {{.State.Pid}}", container))
+	require.Len(t, state, 2)
+	require.Equal(t, "running", state[0], "the container runs:\n%s", logs())
+	pid1, err := strconv.Atoi(state[1])
 	require.NoError(t, err)
 	procs := containerProcesses(t, pid1)
 	webapps := 0
