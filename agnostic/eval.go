@@ -122,9 +122,6 @@ func evalNix(ctx context.Context, o EvalOptions, exprFile, wrapper, paramsFile s
 
 	extra := "{}"
 	if strings.TrimSpace(o.ExtraParams) != "" {
-		if err := checkExtraParams(ctx, o.ExtraParams); err != nil {
-			return nil, err
-		}
 		extra = o.ExtraParams
 	}
 	// The arguments travel as --argstr, so no value is ever spliced into
@@ -152,6 +149,14 @@ in import <nixproc/eval/%s> ({ exprFile = /. + exprFile; inherit args; }
 	if err := cmd.Run(); err != nil {
 		if _, ok := err.(*exec.ExitError); !ok {
 			return nil, fmt.Errorf("cannot run nix-instantiate: %w (install Nix: Debian package nix-bin)", err)
+		}
+		// A mistake in --extra-params surfaces as an error in nixproc's own
+		// wrapper expression; say where it really is. (Checked only on
+		// failure: a separate parse costs a process on every build.)
+		if extra != "{}" {
+			if err := checkExtraParams(ctx, extra); err != nil {
+				return nil, err
+			}
 		}
 		return nil, fmt.Errorf("evaluating %s: %s", exprFile, CondenseNixError(stderr.String()))
 	}
