@@ -3,7 +3,11 @@ package cmdrun
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,8 +26,16 @@ func TestExecReportsTheLastLineOfAFailure(t *testing.T) {
 
 // A daemon that keeps the output pipes open must not make Run wait for it.
 func TestExecDoesNotWaitForADaemonHoldingItsOutput(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	t.Cleanup(func() {
+		if data, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(data))); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
 	start := time.Now()
-	_, err := Exec{}.Run(context.Background(), Cmd{Path: "/bin/sh", Args: []string{"-c", "sleep 30 & echo started"}})
+	_, err := Exec{}.Run(context.Background(), Cmd{Path: "/bin/sh", Args: []string{"-c", "sleep 30 & echo $! > \"$0\"; echo started", pidFile}})
 	require.NoError(t, err)
 	assert.Less(t, time.Since(start), 15*time.Second)
 }
