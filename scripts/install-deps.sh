@@ -21,7 +21,9 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# With their recommended packages, as the tests were run with (podman
+# needs some of them).
+apt-get install -y -qq "${missing[@]}" >/dev/null
 # Debian's nginx package starts a system nginx on port 80; nixproc runs its
 # own instances, so the packaged one is stopped and kept from restarting.
 if [[ " ${missing[*]} " == *" nginx "* ]]; then
