@@ -10,12 +10,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"nixproc/backends/backendtest"
 	"nixproc/cmdrun"
 )
 
@@ -76,9 +76,7 @@ func killUnder(dir string) {
 func (e *testEnv) buildWebapp() string {
 	e.t.Helper()
 	if e.webapp == "" {
-		e.webapp = filepath.Join(e.dir, "bin", "webapp")
-		out, err := exec.Command("go", "build", "-o", e.webapp, "nixproc/examples/webapp").CombinedOutput()
-		require.NoError(e.t, err, string(out))
+		e.webapp = backendtest.BuildWebapp(e.t, filepath.Join(e.dir, "bin", "webapp"))
 	}
 	return e.webapp
 }
@@ -137,22 +135,7 @@ func (e *testEnv) run(module, activity, component string, props Props) error {
 	})
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = backendtest.SyncBuffer
 
 func runCmd(name string, args ...string) error {
 	out, err := exec.Command(name, args...).CombinedOutput()

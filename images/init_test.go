@@ -77,22 +77,7 @@ func initProfile(t *testing.T, dir, extra string) string {
 // startInit runs nixproc init on a profile, as a container would, and
 // makes sure it and its processes are gone when the test ends.
 // syncBuffer is init's output, read while init writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = backendtest.SyncBuffer
 
 func startInit(t *testing.T, nixproc, profile, stateDir string, env ...string) (*exec.Cmd, *syncBuffer, chan error) {
 	t.Helper()

@@ -6,10 +6,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 
 	"nixproc/agnostic"
+	"nixproc/backends/backendtest"
 )
 
 func backendsDirs(state string) agnostic.Dirs { return agnostic.Dirs{StateDir: state} }
@@ -83,19 +83,4 @@ func killUnder(dir string) {
 }
 
 // syncBuffer is a bytes.Buffer a running process writes while a test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = backendtest.SyncBuffer

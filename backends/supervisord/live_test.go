@@ -71,9 +71,7 @@ func newLiveEnv(t *testing.T) *liveEnv {
 func (e *liveEnv) buildWebapp() string {
 	e.t.Helper()
 	if e.webapp == "" {
-		e.webapp = filepath.Join(e.dir, "webapp")
-		out, err := exec.Command("go", "build", "-o", e.webapp, "nixproc/examples/webapp").CombinedOutput()
-		require.NoError(e.t, err, string(out))
+		e.webapp = backendtest.BuildWebapp(e.t, filepath.Join(e.dir, "webapp"))
 	}
 	return e.webapp
 }
@@ -465,22 +463,7 @@ func TestLiveStatelessRemovesOnlyAccountsItCreated(t *testing.T) {
 }
 
 // syncBuffer collects output written while a test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = backendtest.SyncBuffer
 
 // killUnder kills every process whose executable or command line names a
 // file under dir.

@@ -193,9 +193,7 @@ func TestDysnomiaManagedProcessWithSysvinit(t *testing.T) {
 	dir, err := os.MkdirTemp("", "npcli-")
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	webapp := filepath.Join(dir, "webapp")
-	out, err := exec.Command("go", "build", "-o", webapp, "nixproc/examples/webapp").CombinedOutput()
-	require.NoError(t, err, string(out))
+	webapp := backendtest.BuildWebapp(t, filepath.Join(dir, "webapp"))
 	port := backendtest.FreePorts(t, 1)[0]
 	comp := filepath.Join(dir, "component")
 	require.NoError(t, os.MkdirAll(comp, 0o755))
