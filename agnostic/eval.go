@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/tidwall/gjson"
 )
 
 // EvalOptions say how to evaluate a processes model.
@@ -160,14 +162,16 @@ in import <nixproc/eval/%s> ({ exprFile = /. + exprFile; inherit args; }
 		}
 		return nil, fmt.Errorf("evaluating %s: %s", exprFile, CondenseNixError(stderr.String()))
 	}
-	var out struct {
-		Model      string   `json:"model"`
-		StorePaths []string `json:"storePaths"`
+	result := gjson.ParseBytes(stdout.Bytes())
+	model := result.Get("model")
+	if !model.IsObject() {
+		return nil, fmt.Errorf("evaluating %s: unexpected output of nix-instantiate: %.200s", exprFile, stdout.String())
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		return nil, fmt.Errorf("evaluating %s: unexpected output of nix-instantiate: %w", exprFile, err)
+	ev := &Evaluation{JSON: []byte(model.Raw)}
+	for _, p := range result.Get("storePaths").Array() {
+		ev.StorePaths = append(ev.StorePaths, p.String())
 	}
-	return &Evaluation{JSON: []byte(out.Model), StorePaths: out.StorePaths}, nil
+	return ev, nil
 }
 
 // checkExtraParams parses --extra-params on its own, so a mistake in it is

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -237,7 +238,7 @@ func (w *ProfileWriter) digests() ([]string, [][32]byte) {
 		}
 		e := w.entries[paths[i]]
 		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%v\x00%o\x00%d\x00", paths[i], e.link, e.mode, len(e.data))
+		h.Write(entryHeader(paths[i], e))
 		h.Write(e.data)
 		h.Sum(sums[i][:0])
 	})
@@ -246,6 +247,25 @@ func (w *ProfileWriter) digests() ([]string, [][32]byte) {
 		w.sums[rel] = sums[i]
 	}
 	return paths, sums
+}
+
+// entryHeader is what is hashed before an entry's content: its path, kind,
+// mode and length (built by hand: fmt costs more than the hashing for the
+// many small entries of a large profile).
+func entryHeader(rel string, e entry) []byte {
+	b := make([]byte, 0, len(rel)+32)
+	b = append(b, rel...)
+	b = append(b, 0)
+	if e.link {
+		b = append(b, "link"...)
+	} else {
+		b = append(b, "file"...)
+	}
+	b = append(b, 0)
+	b = strconv.AppendUint(b, uint64(e.mode.Perm()), 8)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(len(e.data)), 10)
+	return append(b, 0)
 }
 
 // processFiles returns, per process, its files and their hash.

@@ -106,12 +106,12 @@ func evaluate(t *testing.T, exprFile string, args map[string]any) evaluation {
 	require.NoError(t, err, "nix-instantiate %s: %s", exprFile, stderr.String())
 
 	var raw struct {
-		Model      string
+		Model      json.RawMessage
 		StorePaths []string
 	}
 	require.NoError(t, json.Unmarshal(out, &raw))
 	result := evaluation{StorePaths: raw.StorePaths}
-	decoder := json.NewDecoder(strings.NewReader(raw.Model))
+	decoder := json.NewDecoder(bytes.NewReader(raw.Model))
 	decoder.UseNumber()
 	require.NoError(t, decoder.Decode(&result.Model))
 	return result

@@ -6,11 +6,11 @@
 let
   processes = import ./call-model.nix { inherit exprFile args; };
   params = builtins.fromJSON (builtins.readFile paramsFile);
-  json = builtins.toJSON (builtins.mapAttrs
+  model = builtins.mapAttrs
     (key: generated: processes.${key}.pkg.overrides.${processManager} generated)
-    params);
+    params;
 in
 {
-  model = json;
-  storePaths = (import ../lib.nix).storePathsOf json;
+  inherit model;
+  storePaths = (import ../lib.nix).storePathsOf (builtins.toJSON model);
 }

@@ -1,5 +1,5 @@
-# First pass of nixproc's evaluation. Returns the model as one JSON string and
-# the store paths that string refers to (its context), which nixproc realises.
+# First pass of nixproc's evaluation. Returns the model and the store paths
+# it refers to (the context of its strings), which nixproc realises.
 #
 # Function overrides cannot be serialised; they are replaced by a marker and
 # applied in a second pass (apply-overrides.nix) once nixproc has produced the
@@ -17,9 +17,12 @@ let
     then process // { pkg = process.pkg // { overrides = builtins.mapAttrs (_: hideFunction) process.pkg.overrides; }; }
     else process;
 
-  json = builtins.toJSON (builtins.mapAttrs prepare processes);
+  model = builtins.mapAttrs prepare processes;
 in
 {
-  model = json;
-  storePaths = (import ../lib.nix).storePathsOf json;
+  # The model itself, not a JSON string of it: nixproc reads it without
+  # unescaping megabytes a second time. Its string contexts are collected
+  # from the same (memoised) values through toJSON.
+  inherit model;
+  storePaths = (import ../lib.nix).storePathsOf (builtins.toJSON model);
 }
