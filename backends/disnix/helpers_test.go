@@ -1,13 +1,11 @@
 package disnix
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,12 +21,6 @@ import (
 	"nixproc/cmdrun"
 )
 
-// reporterName is the name the test binary answers to as the reporter: a
-// process that writes the arguments and environment it received next to
-// itself (NUL-separated, exactly as execve gave them), then waits for
-// SIGTERM.
-const reporterName = "nixproc-test-reporter"
-
 var (
 	webappOnce   sync.Once
 	webappBinary string
@@ -37,8 +29,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == reporterName {
-		report()
+	if backendtest.RunReporterIfCalled() {
 		return
 	}
 	code := m.Run()
@@ -46,30 +37,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(webappDir)
 	}
 	os.Exit(code)
-}
-
-func report() {
-	dir := filepath.Dir(os.Args[0])
-	var args, env bytes.Buffer
-	for _, a := range os.Args[1:] {
-		args.WriteString(a + "\x00")
-	}
-	for _, e := range os.Environ() {
-		env.WriteString(e + "\x00")
-	}
-	cwd, _ := os.Getwd()
-	mask := syscall.Umask(0)
-	syscall.Umask(mask)
-	// Everything else first: the test waits for the arguments.
-	if os.WriteFile(filepath.Join(dir, "report.misc"), []byte(fmt.Sprintf("%s\n%04o\n", cwd, mask)), 0o644) != nil ||
-		os.WriteFile(filepath.Join(dir, "report.env"), env.Bytes(), 0o644) != nil ||
-		os.WriteFile(filepath.Join(dir, "report.args"), args.Bytes(), 0o644) != nil {
-		os.Exit(1)
-	}
-	fmt.Println("reporter: reported")
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
 }
 
 // buildWebapp builds the example webapp once per test binary.

@@ -90,7 +90,7 @@ func TestLiveBuiltinPassesExactBytes(t *testing.T) {
 	l := newLive(t, true)
 	exe, err := os.Executable()
 	require.NoError(t, err)
-	reporter := filepath.Join(l.dir, "bin", reporterName)
+	reporter := filepath.Join(l.dir, "bin", backendtest.ReporterName)
 	require.NoError(t, os.Symlink(exe, reporter))
 	work := filepath.Join(l.dir, "work dir ü")
 	require.NoError(t, os.MkdirAll(work, 0o755))

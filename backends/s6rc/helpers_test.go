@@ -1,13 +1,11 @@
 package s6rc
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -24,12 +22,6 @@ import (
 	"nixproc/cmdrun"
 )
 
-// reporterName is the name the test binary answers to as the reporter: a
-// process that writes the arguments and environment it received next to
-// itself (NUL-separated, exactly as execve gave them), then waits for
-// SIGTERM.
-const reporterName = "nixproc-test-reporter"
-
 var (
 	webappOnce   sync.Once
 	webappBinary string
@@ -38,8 +30,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	if filepath.Base(os.Args[0]) == reporterName {
-		report()
+	if backendtest.RunReporterIfCalled() {
 		return
 	}
 	code := m.Run()
@@ -47,43 +38,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(webappDir)
 	}
 	os.Exit(code)
-}
-
-func report() {
-	dir := filepath.Dir(os.Args[0])
-	var args, env bytes.Buffer
-	for _, a := range os.Args[1:] {
-		args.WriteString(a + "\x00")
-	}
-	for _, e := range os.Environ() {
-		env.WriteString(e + "\x00")
-	}
-	cwd, _ := os.Getwd()
-	mask := syscall.Umask(0)
-	syscall.Umask(mask)
-	nice := "?"
-	if stat, err := os.ReadFile("/proc/self/stat"); err == nil {
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 {
-			if f := strings.Fields(string(stat[i+1:])); len(f) > 16 {
-				nice = f[16]
-			}
-		}
-	}
-	misc := fmt.Sprintf("%s\n%04o\n%s\n", cwd, mask, nice)
-	// Everything else first: the test waits for the arguments.
-	if err := os.WriteFile(filepath.Join(dir, "report.misc"), []byte(misc), 0o644); err != nil {
-		os.Exit(1)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.env"), env.Bytes(), 0o644); err != nil {
-		os.Exit(1)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "report.args"), args.Bytes(), 0o644); err != nil {
-		os.Exit(1)
-	}
-	fmt.Println("reporter: reported")
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	<-sig
 }
 
 // buildWebapp builds the example webapp once per test binary.
