@@ -308,7 +308,8 @@ func (d *decoder) entities(kind, parent string) map[string]map[string]string {
 }
 
 // NixToString renders a JSON value the way Nix's toString does: numbers in
-// decimal, true as "1", false and null as "", lists joined by spaces.
+// decimal, true as "1", false and null as "", lists joined by spaces. A
+// string with a NUL byte is an error.
 func NixToString(v gjson.Result) (string, error) {
 	switch v.Type {
 	case gjson.Null, gjson.False:
@@ -316,6 +317,12 @@ func NixToString(v gjson.Result) (string, error) {
 	case gjson.True:
 		return "1", nil
 	case gjson.String:
+		// Nix strings cannot hold a NUL byte, but a JSON model can; no
+		// argument, environment value or generated file can carry one, so
+		// it is refused here, once, for every backend.
+		if strings.IndexByte(v.String(), 0) >= 0 {
+			return "", fmt.Errorf("contains a NUL byte, which no process argument, environment value or generated file can carry")
+		}
 		return v.String(), nil
 	case gjson.Number:
 		return v.Raw, nil

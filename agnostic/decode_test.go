@@ -95,3 +95,10 @@ func TestDecodeStrictIsCaseSensitive(t *testing.T) {
 	assert.EqualError(t, DecodeStrict([]byte(`{"pidfile": "/run/x.pid"}`), &v), `unknown parameter "pidfile"`)
 	assert.EqualError(t, DecodeStrict([]byte(`{"other": 1}`), &v), `unknown parameter "other"`)
 }
+
+func TestNULBytesAreRefusedForEveryBackend(t *testing.T) {
+	_, err := DecodeProcesses([]byte(`{"w": {"pkg": {"name": "w", "process": "/bin/w", "args": ["a", "b\u0000c"]}}}`))
+	assert.ErrorContains(t, err, "process w: args[1]: contains a NUL byte")
+	var s String
+	assert.ErrorContains(t, DecodeStrict([]byte(`"x\u0000"`), &s), "NUL byte")
+}

@@ -99,30 +99,7 @@ func (p *Params) check() error {
 			return fmt.Errorf("instruction name %q is not usable in a case arm", name)
 		}
 	}
-	for field, v := range map[string]string{"process": string(p.Process), "pidFile": string(p.PIDFile), "directory": string(p.Directory), "user": string(p.User)} {
-		if err := carriable(v); err != nil {
-			return fmt.Errorf("%s: %w", field, err)
-		}
-	}
-	for _, a := range p.Args {
-		if err := carriable(a); err != nil {
-			return fmt.Errorf("args: %w", err)
-		}
-	}
-	for k, v := range p.Environment {
-		if err := carriable(v); err != nil {
-			return fmt.Errorf("environment.%s: %w", k, err)
-		}
-	}
-	return nil
-}
-
-// carriable rejects what no shell script can pass on: a NUL byte.
-func carriable(v string) error {
-	for i := 0; i < len(v); i++ {
-		if v[i] == 0 {
-			return fmt.Errorf("contains a NUL byte, which no process argument or environment value can carry")
-		}
-	}
+	// A NUL byte, which no script can pass on, is refused when the model is
+	// decoded (agnostic.NixToString).
 	return nil
 }
