@@ -1,7 +1,6 @@
 package agnostic
 
 import (
-	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -37,11 +36,11 @@ func NewModel(procs []*Process) (*Model, error) {
 			}
 		}
 	}
-	order, depth, err := topoOrder(procs, m.byName)
+	order, err := topoOrder(procs, m.byName)
 	if err != nil {
 		return nil, err
 	}
-	m.order, m.depth = order, depth
+	m.order = order
 	return m, nil
 }
 
@@ -85,7 +84,8 @@ func validEnvName(k string) bool {
 // topoOrder orders processes after their dependencies; among processes that
 // are ready at the same time, the shallower and then the alphabetically first
 // comes first. A cycle is an error that names it.
-func topoOrder(procs []*Process, byName map[string]*Process) ([]*Process, map[string]int, error) {
+func topoOrder(procs []*Process, byName map[string]*Process) ([]*Process, error) {
+	// depth is 0 without dependencies, else one more than the deepest one
 	depth := map[string]int{}
 	state := map[string]int{} // 0 new, 1 visiting, 2 done
 	var stack []string
@@ -121,7 +121,7 @@ func topoOrder(procs []*Process, byName map[string]*Process) ([]*Process, map[st
 	}
 	for _, p := range procs {
 		if err := visit(p); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	order := append([]*Process{}, procs...)
@@ -132,14 +132,5 @@ func topoOrder(procs []*Process, byName map[string]*Process) ([]*Process, map[st
 		}
 		return order[i].Name < order[j].Name
 	})
-	return order, depth, nil
-}
-
-// Depth returns the dependency depth of a process: 0 without dependencies,
-// else one more than its deepest dependency.
-func (m *Model) Depth(name string) int { return m.depth[name] }
-
-// String is a short description for messages.
-func (m *Model) String() string {
-	return fmt.Sprintf("model of %d processes", len(m.Processes))
+	return order, nil
 }

@@ -72,7 +72,6 @@ type Model struct {
 	Processes []*Process `json:"processes"`
 	byName    map[string]*Process
 	order     []*Process
-	depth     map[string]int
 }
 
 // Lookup finds a process by name.

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 )
 
@@ -48,7 +47,6 @@ func unpackNixLib() (string, error) {
 		return "", err
 	}
 	names := SortedKeys(files)
-	sort.Strings(names)
 	h := sha256.New()
 	for _, n := range names {
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(files[n]))
