@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,5 +44,29 @@ func reportPeakMemory() {
 		if strings.HasPrefix(l, "VmHWM:") {
 			fmt.Fprintf(os.Stderr, "nixproc-stats: peak-rss-kib %s\n", strings.Fields(l)[1])
 		}
+	}
+}
+
+// startCPUProfile writes a Go CPU profile of the command to the file named
+// by NIXPROC_CPUPROFILE, for finding where a slow build spends its time
+// (go tool pprof bin/nixproc FILE). It returns what ends the profile.
+func startCPUProfile() func() {
+	path := os.Getenv("NIXPROC_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nixproc: NIXPROC_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		fmt.Fprintf(os.Stderr, "nixproc: NIXPROC_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
 	}
 }

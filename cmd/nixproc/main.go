@@ -25,7 +25,9 @@ func main() {
 		args = append([]string{sub}, args...)
 	}
 	root.SetArgs(args)
+	stopProfile := startCPUProfile()
 	err := root.Execute()
+	stopProfile()
 	reportPeakMemory()
 	if err != nil {
 		name := tool
