@@ -68,7 +68,45 @@ func Evaluate(ctx context.Context, o EvalOptions) (*Evaluation, error) {
 		}
 		return &Evaluation{JSON: data}, nil
 	}
-	return evalNix(ctx, o, abs, "evaluate.nix", "")
+	out, err := runNix(ctx, o, abs, "evaluate.nix", "")
+	if err != nil {
+		return nil, err
+	}
+	result := gjson.ParseBytes(out)
+	model := result.Get("model")
+	if !model.IsObject() {
+		return nil, fmt.Errorf("evaluating %s: unexpected output of nix-instantiate: %.200s", abs, out)
+	}
+	ev := &Evaluation{JSON: []byte(model.Raw)}
+	ev.StorePaths, err = referencedStorePaths(ctx, o, abs, ev.JSON, result.Get("storeDir").String())
+	if err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// referencedStorePaths returns what must be realised for a model: the store
+// paths it mentions, when they are all there already (so realising them
+// only roots them); otherwise, the contexts of its strings, which Nix
+// keeps for what is still to be built, with the derivations that build it.
+// The contexts are asked for only then: they cost a second serialisation of
+// the whole model, as much as evaluating it.
+func referencedStorePaths(ctx context.Context, o EvalOptions, exprFile string, model []byte, storeDir string) ([]string, error) {
+	if storeDir == "" {
+		storeDir = DefaultStoreDir
+	}
+	if mentioned := StorePathsIn(model, storeDir); allExist(mentioned) {
+		return mentioned, nil
+	}
+	out, err := runNix(ctx, o, exprFile, "store-paths.nix", "")
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	if err := json.Unmarshal(out, &paths); err != nil {
+		return nil, fmt.Errorf("evaluating %s: unexpected output of nix-instantiate: %.200s", exprFile, out)
+	}
+	return paths, nil
 }
 
 // ApplyFunctionOverrides runs the function overrides of the model for
@@ -86,18 +124,23 @@ func ApplyFunctionOverrides(ctx context.Context, o EvalOptions, params map[strin
 	}
 	f.Close()
 	abs, _ := filepath.Abs(o.ExprFile)
-	ev, err := evalNix(ctx, o, abs, "apply-overrides.nix", f.Name())
+	raw, err := runNix(ctx, o, abs, "apply-overrides.nix", f.Name())
 	if err != nil {
 		return nil, nil, err
 	}
-	var out map[string]json.RawMessage
-	if err := json.Unmarshal(ev.JSON, &out); err != nil {
+	var res struct {
+		Model      map[string]json.RawMessage `json:"model"`
+		StorePaths []string                   `json:"storePaths"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, nil, fmt.Errorf("function overrides: %w", err)
 	}
-	return out, ev.StorePaths, nil
+	return res.Model, res.StorePaths, nil
 }
 
-func evalNix(ctx context.Context, o EvalOptions, exprFile, wrapper, paramsFile string) (*Evaluation, error) {
+// runNix evaluates one of the evaluation wrappers of the Nix library
+// (nixlib/eval) on a model and returns what nix-instantiate printed.
+func runNix(ctx context.Context, o EvalOptions, exprFile, wrapper, paramsFile string) ([]byte, error) {
 	lib, err := NixLibDir()
 	if err != nil {
 		return nil, err
@@ -162,16 +205,7 @@ in import <nixproc/eval/%s> ({ exprFile = /. + exprFile; inherit args; }
 		}
 		return nil, fmt.Errorf("evaluating %s: %s", exprFile, CondenseNixError(stderr.String()))
 	}
-	result := gjson.ParseBytes(stdout.Bytes())
-	model := result.Get("model")
-	if !model.IsObject() {
-		return nil, fmt.Errorf("evaluating %s: unexpected output of nix-instantiate: %.200s", exprFile, stdout.String())
-	}
-	ev := &Evaluation{JSON: []byte(model.Raw)}
-	for _, p := range result.Get("storePaths").Array() {
-		ev.StorePaths = append(ev.StorePaths, p.String())
-	}
-	return ev, nil
+	return stdout.Bytes(), nil
 }
 
 // checkExtraParams parses --extra-params on its own, so a mistake in it is

@@ -278,6 +278,15 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 		return "", err
 	}
 	final := filepath.Join(dir, w.treeHash()+"-nixproc-"+b.Name()+"-profile")
+	// A profile is named by the hash of its files, so one that exists
+	// already is this one, as a valid Nix store path is: it is used as it
+	// is, without writing tens of thousands of files to throw them away.
+	// (postInstall runs after the files are hashed, so it would run again;
+	// such profiles are always written.)
+	if !hasPostInstall(translated) && isDir(final) {
+		st.done("write")
+		return finishProfile(final, len(storePaths), outLink)
+	}
 	w.resolveSelfRefs(final)
 	if err := w.flush(); err != nil {
 		return "", fmt.Errorf("cannot write the profile: %w", err)
@@ -294,13 +303,33 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 		os.RemoveAll(tmp)
 	}
 	ok = true
-	registerGCRoots(final, len(storePaths))
+	return finishProfile(final, len(storePaths), outLink)
+}
+
+// finishProfile protects the store paths of a profile in place and points
+// the out link at it.
+func finishProfile(final string, storePaths int, outLink string) (string, error) {
+	registerGCRoots(final, storePaths)
 	if outLink != "" {
 		if err := replaceSymlink(final, outLink); err != nil {
 			return "", err
 		}
 	}
 	return final, nil
+}
+
+func hasPostInstall(translated []Translated) bool {
+	for _, t := range translated {
+		if t.Process.PostInstall != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
 
 // writeCredentials writes dysnomia-support/{groups,users}: groups and users

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -14,23 +13,10 @@ import (
 // StoreDir is the Nix store images hold their store paths in.
 const StoreDir = "/nix/store"
 
-// storePathRe matches a store path: the store directory, a 32 character
-// hash in Nix's base-32 alphabet, a dash and a name.
-var storePathRe = regexp.MustCompile(`/nix/store/[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+`)
-
 // StorePaths returns the store paths a text refers to (a file below a store
 // path counts as the store path), sorted and without duplicates.
 func StorePaths(text string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, m := range storePathRe.FindAllString(text, -1) {
-		if !seen[m] {
-			seen[m] = true
-			out = append(out, m)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return agnostic.StorePathsIn([]byte(text), StoreDir)
 }
 
 // Closure returns the store paths roots need at run time, roots included,

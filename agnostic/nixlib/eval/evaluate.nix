@@ -1,5 +1,5 @@
-# First pass of nixproc's evaluation. Returns the model and the store paths
-# it refers to (the context of its strings), which nixproc realises.
+# First pass of nixproc's evaluation. Returns the model, and where the store
+# is, so that nixproc can find the store paths the model mentions.
 #
 # Function overrides cannot be serialised; they are replaced by a marker and
 # applied in a second pass (apply-overrides.nix) once nixproc has produced the
@@ -16,13 +16,10 @@ let
     if builtins.isAttrs process && process ? pkg && builtins.isAttrs process.pkg && process.pkg ? overrides
     then process // { pkg = process.pkg // { overrides = builtins.mapAttrs (_: hideFunction) process.pkg.overrides; }; }
     else process;
-
-  model = builtins.mapAttrs prepare processes;
 in
 {
   # The model itself, not a JSON string of it: nixproc reads it without
-  # unescaping megabytes a second time. Its string contexts are collected
-  # from the same (memoised) values through toJSON.
-  inherit model;
-  storePaths = (import ../lib.nix).storePathsOf (builtins.toJSON model);
+  # unescaping megabytes a second time.
+  model = builtins.mapAttrs prepare processes;
+  inherit (builtins) storeDir;
 }
