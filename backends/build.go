@@ -277,6 +277,7 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 	if err := w.WriteFile("", MetaFile, append(data, '\n'), 0o444); err != nil {
 		return "", err
 	}
+	st.done("meta")
 	final := filepath.Join(dir, w.treeHash()+"-nixproc-"+b.Name()+"-profile")
 	// A profile is named by the hash of its files, so one that exists
 	// already is this one, as a valid Nix store path is: it is used as it
