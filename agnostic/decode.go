@@ -63,7 +63,23 @@ func decodeEntry(key string, entry gjson.Result) (*Process, error) {
 	if !entry.IsObject() {
 		return nil, fieldErr(key, "", "must be an attribute set with a pkg attribute, got %s", kindOf(entry))
 	}
-	pkg := entry.Get("pkg")
+	// One pass finds pkg (the first one, as a lookup would) and the other
+	// attributes (the last of each name, as a map keeps it).
+	var pkg gjson.Result
+	var attrs map[string]json.RawMessage
+	entry.ForEach(func(k, v gjson.Result) bool {
+		name := k.String()
+		switch {
+		case name != "pkg":
+			if attrs == nil {
+				attrs = map[string]json.RawMessage{}
+			}
+			attrs[name] = json.RawMessage(v.Raw)
+		case !pkg.Exists():
+			pkg = v
+		}
+		return true
+	})
 	if !pkg.Exists() {
 		return nil, fieldErr(key, "pkg", "missing: every process needs a pkg made by createManagedProcess or a create function")
 	}
@@ -71,15 +87,7 @@ func decodeEntry(key string, entry gjson.Result) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	entry.ForEach(func(k, v gjson.Result) bool {
-		if k.String() != "pkg" {
-			if p.Attributes == nil {
-				p.Attributes = map[string]json.RawMessage{}
-			}
-			p.Attributes[k.String()] = json.RawMessage(v.Raw)
-		}
-		return true
-	})
+	p.Attributes = attrs
 	return p, nil
 }
 
@@ -90,8 +98,9 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 	if !pkg.IsObject() {
 		return nil, fieldErr(key, "pkg", "must be made by createManagedProcess, got %s", kindOf(pkg))
 	}
-	d := &decoder{key: key, obj: pkg}
-	p := &Process{Key: key, Kind: pkg.Get("__nixproc").String()}
+	d := &decoder{key: key}
+	d.fields.index(pkg)
+	p := &Process{Key: key, Kind: d.fields.kind.String()}
 	if p.Kind == "" {
 		p.Kind = KindManagedProcess
 	}
@@ -146,7 +155,7 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 	p.PostInstall = d.str("postInstall")
 	p.Lock = d.str("lock")
 	p.Unlock = d.str("unlock")
-	if o := pkg.Get("overrides"); o.Exists() && o.Type != gjson.Null {
+	if o := d.fields.overrides; o.Exists() && o.Type != gjson.Null {
 		if !o.IsObject() {
 			return nil, fieldErr(key, "overrides", "must be an attribute set of process manager names, got %s", kindOf(o))
 		}
@@ -159,26 +168,15 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 	return p, d.err
 }
 
-// decoder reads fields of one pkg, keeping the first error. The object's
-// fields are indexed once: looking each up with Get would scan the object
-// again for every field, which adds up for models of thousands of processes.
+// decoder reads fields of one pkg, keeping the first error. The fields it
+// reads are found in one pass over the object (see decode_fields.go).
 type decoder struct {
 	key    string
-	obj    gjson.Result
-	fields map[string]gjson.Result
+	fields pkgFields
 	err    error
 }
 
-func (d *decoder) get(field string) gjson.Result {
-	if d.fields == nil {
-		d.fields = make(map[string]gjson.Result, 32)
-		d.obj.ForEach(func(k, v gjson.Result) bool {
-			d.fields[k.String()] = v
-			return true
-		})
-	}
-	return d.fields[field]
-}
+func (d *decoder) get(field string) gjson.Result { return d.fields.attribute(field) }
 
 func (d *decoder) fail(field, format string, args ...any) {
 	if d.err == nil {
@@ -237,13 +235,14 @@ func (d *decoder) strList(field string) []string {
 		return nil
 	}
 	var out []string
-	for i, e := range v.Array() {
+	v.ForEach(func(_, e gjson.Result) bool {
 		s, err := NixToString(e)
 		if err != nil {
-			d.fail(fmt.Sprintf("%s[%d]", field, i), "%v", err)
+			d.fail(fmt.Sprintf("%s[%d]", field, len(out)), "%v", err)
 		}
 		out = append(out, s)
-	}
+		return true
+	})
 	return out
 }
 
@@ -281,27 +280,32 @@ func (d *decoder) credentials(field string) Credentials {
 		d.fail(field, "must be an attribute set with groups and users, got %s", kindOf(v))
 		return c
 	}
-	sub := &decoder{key: d.key, obj: v}
-	c.Groups = sub.entities("groups", field)
-	c.Users = sub.entities("users", field)
-	if sub.err != nil && d.err == nil {
-		d.err = sub.err
-	}
+	var groups, users gjson.Result
+	v.ForEach(func(k, e gjson.Result) bool {
+		switch k.String() {
+		case "groups":
+			groups = e
+		case "users":
+			users = e
+		}
+		return true
+	})
+	c.Groups = d.entities(field+".groups", groups)
+	c.Users = d.entities(field+".users", users)
 	return c
 }
 
-func (d *decoder) entities(kind, parent string) map[string]map[string]string {
-	v := d.get(kind)
+func (d *decoder) entities(field string, v gjson.Result) map[string]map[string]string {
 	if v.Type == gjson.Null {
 		return nil
 	}
 	if !v.IsObject() {
-		d.fail(parent+"."+kind, "must be an attribute set, got %s", kindOf(v))
+		d.fail(field, "must be an attribute set, got %s", kindOf(v))
 		return nil
 	}
 	out := map[string]map[string]string{}
 	v.ForEach(func(name, spec gjson.Result) bool {
-		out[name.String()] = d.valueMap(parent+"."+kind+"."+name.String(), spec)
+		out[name.String()] = d.valueMap(field+"."+name.String(), spec)
 		return true
 	})
 	return out

@@ -1,11 +1,13 @@
 package agnostic
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tidwall/gjson"
 )
@@ -108,7 +110,7 @@ func DecodeStrict(raw []byte, v any) error {
 	if err := exactNames(raw, v); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return cleanJSONError(err)
@@ -127,17 +129,7 @@ func exactNames(raw []byte, v any) error {
 	if t.Kind() != reflect.Struct {
 		return nil
 	}
-	names := map[string]bool{}
-	for i := 0; i < t.NumField(); i++ {
-		tag := t.Field(i).Tag.Get("json")
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "" {
-			name = t.Field(i).Name
-		}
-		if name != "-" {
-			names[name] = true
-		}
-	}
+	names := parameterNames(t)
 	r := gjson.ParseBytes(raw)
 	if !r.IsObject() {
 		return nil
@@ -151,6 +143,31 @@ func exactNames(raw []byte, v any) error {
 		return true
 	})
 	return err
+}
+
+// parameterNamesOf caches parameterNames: a backend decodes its parameters
+// once per process, and a large model has thousands.
+var parameterNamesOf sync.Map // reflect.Type → map[string]bool
+
+// parameterNames are the attribute names of a struct type's fields: the
+// names of their JSON tags, else the fields' own names.
+func parameterNames(t reflect.Type) map[string]bool {
+	if names, ok := parameterNamesOf.Load(t); ok {
+		return names.(map[string]bool)
+	}
+	names := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		tag := t.Field(i).Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = t.Field(i).Name
+		}
+		if name != "-" {
+			names[name] = true
+		}
+	}
+	parameterNamesOf.Store(t, names)
+	return names
 }
 
 func cleanJSONError(err error) error {
