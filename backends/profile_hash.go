@@ -3,34 +3,69 @@ package backends
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
 )
 
-// digests hashes every entry not hashed yet (its path, kind, mode and
-// content), in parallel; the hashes of processes and of the whole profile
-// are made from these, so no byte is hashed twice.
-func (w *ProfileWriter) digests() {
-	Parallel(len(w.entries), func(i int) {
-		e := &w.entries[i]
-		if e.summed {
-			return
+// processSums hashes the entries of every process (their paths, kinds,
+// modes and contents, in path order), one hash per process, the processes in
+// parallel. It returns the process names in the order of their first entry
+// and, per name, the entries and the hash; kept until a process gets
+// another entry.
+func (w *ProfileWriter) processSums() ([]string, map[string]*processSum) {
+	if w.sums != nil && !w.processEntriesSince(w.sumsFor) {
+		return w.sumNames, w.sums
+	}
+	var names []string
+	sums := map[string]*processSum{}
+	for _, i := range w.byPath() {
+		p := w.entries[i].process
+		if p == "" {
+			continue
 		}
+		s := sums[p]
+		if s == nil {
+			s = &processSum{}
+			sums[p] = s
+			names = append(names, p)
+		}
+		s.entries = append(s.entries, i)
+	}
+	Parallel(len(names), func(n int) {
+		s := sums[names[n]]
 		h := sha256.New()
-		h.Write(entryHeader(e))
-		h.Write(e.data)
-		h.Sum(e.sum[:0])
-		e.summed = true
+		var buf []byte
+		for _, i := range s.entries {
+			buf = hashEntry(h, &w.entries[i], buf)
+		}
+		h.Sum(s.sum[:0])
 	})
+	w.sumNames, w.sums, w.sumsFor = names, sums, len(w.entries)
+	return names, sums
 }
 
-// entryHeader is what is hashed before an entry's content: its path, kind,
-// mode and length (built by hand: fmt costs more than the hashing for the
-// many small entries of a large profile).
-func entryHeader(e *entry) []byte {
-	b := make([]byte, 0, len(e.rel)+32)
-	b = append(b, e.rel...)
+// processSum is the hash of one process's entries.
+type processSum struct {
+	entries []int // positions in ProfileWriter.entries, by path
+	sum     [32]byte
+}
+
+func (w *ProfileWriter) processEntriesSince(n int) bool {
+	for _, e := range w.entries[n:] {
+		if e.process != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// hashEntry writes an entry to h: its path, kind, mode and length, then its
+// content. The header is built by hand in buf (returned for reuse): fmt
+// costs more than the hashing for the many small entries of a large profile.
+func hashEntry(h hash.Hash, e *entry, buf []byte) []byte {
+	b := append(buf[:0], e.rel...)
 	b = append(b, 0)
 	if e.link {
 		b = append(b, "link"...)
@@ -41,49 +76,43 @@ func entryHeader(e *entry) []byte {
 	b = strconv.AppendUint(b, uint64(e.mode.Perm()), 8)
 	b = append(b, 0)
 	b = strconv.AppendInt(b, int64(len(e.data)), 10)
-	return append(b, 0)
+	b = append(b, 0)
+	h.Write(b)
+	h.Write(e.data)
+	return b
 }
 
 // processFiles returns, per process, its files (by path) and their hash.
 func (w *ProfileWriter) processFiles() map[string]ProfileProcess {
-	w.digests()
-	var names []string
-	members := map[string][]int{}
-	for _, i := range w.byPath() {
-		p := w.entries[i].process
-		if p == "" {
-			continue
-		}
-		if _, ok := members[p]; !ok {
-			names = append(names, p)
-		}
-		members[p] = append(members[p], i)
-	}
-	procs := make([]ProfileProcess, len(names))
-	Parallel(len(names), func(n int) {
-		idx := members[names[n]]
-		pp := ProfileProcess{Files: make([]string, len(idx))}
-		h := sha256.New()
-		for k, i := range idx {
-			pp.Files[k] = w.entries[i].rel
-			h.Write(w.entries[i].sum[:])
-		}
-		pp.Hash = hex.EncodeToString(h.Sum(nil)[:16])
-		procs[n] = pp
-	})
+	names, sums := w.processSums()
 	out := make(map[string]ProfileProcess, len(names))
-	for n, name := range names {
-		out[name] = procs[n]
+	for _, name := range names {
+		s := sums[name]
+		pp := ProfileProcess{Files: make([]string, len(s.entries)), Hash: hex.EncodeToString(s.sum[:16])}
+		for k, i := range s.entries {
+			pp.Files[k] = w.entries[i].rel
+		}
+		out[name] = pp
 	}
 	return out
 }
 
-// treeHash hashes every file of the profile, for its content-addressed name.
+// treeHash hashes every file of the profile, for its content-addressed
+// name: the hash of every process, by name, then the entries no process
+// owns, by path.
 func (w *ProfileWriter) treeHash() string {
-	w.digests()
+	names, sums := w.processSums()
 	h := sha256.New()
+	for _, name := range slices.Sorted(slices.Values(names)) {
+		h.Write([]byte(name))
+		h.Write([]byte{0})
+		h.Write(sums[name].sum[:])
+	}
+	var buf []byte
 	for _, i := range w.byPath() {
-		h.Write(w.entries[i].sum[:])
+		if e := &w.entries[i]; e.process == "" {
+			buf = hashEntry(h, e, buf)
+		}
 	}
 	return nixBase32(h.Sum(nil)[:20])
 }

@@ -20,6 +20,11 @@ type ProfileWriter struct {
 	// shareable directories may be written as a link to an identical
 	// sibling (ShareIdenticalDir).
 	shareable map[string]bool
+	// sums are the hashes of the processes, made from the first sumsFor
+	// entries (processSums).
+	sumNames []string
+	sums     map[string]*processSum
+	sumsFor  int
 }
 
 type entry struct {
@@ -28,8 +33,6 @@ type entry struct {
 	mode    os.FileMode
 	data    []byte // file content, or link target
 	link    bool
-	sum     [32]byte // digest of the entry (see digests), once hashed
-	summed  bool
 }
 
 // NewProfileWriter writes into root, an empty directory.
