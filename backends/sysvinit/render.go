@@ -1,7 +1,6 @@
 package sysvinit
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -44,20 +43,45 @@ func (Backend) Render(ctx *backends.Context, procs []backends.Translated, w *bac
 		}
 		start, stop := runlevels(p)
 		s := seq[p.Name]
+		target := "../init.d/" + p.Name
 		for _, l := range start {
-			link := fmt.Sprintf("etc/rc.d/rc%d.d/S%0*d%s", l, width, s, p.Name)
-			if err := w.Symlink(p.Name, link, "../init.d/"+p.Name); err != nil {
+			if err := w.Symlink(p.Name, linkPath(l, 'S', width, s, p.Name), target); err != nil {
 				return err
 			}
 		}
 		for _, l := range stop {
-			link := fmt.Sprintf("etc/rc.d/rc%d.d/K%0*d%s", l, width, maxSeq-s, p.Name)
-			if err := w.Symlink(p.Name, link, "../init.d/"+p.Name); err != nil {
+			if err := w.Symlink(p.Name, linkPath(l, 'K', width, maxSeq-s, p.Name), target); err != nil {
 				return err
 			}
 		}
 	}
+	// Most runlevels have the same links (every process with the default
+	// runlevels starts in 3, 4 and 5 and stops in the others): such
+	// runlevel directories are stored once, the others link to them.
+	for _, l := range supportedRunlevels {
+		w.ShareIdenticalDir(runlevelDir(l))
+	}
 	return nil
+}
+
+// runlevelDir is the directory of a runlevel's start and kill links.
+func runlevelDir(level int) string {
+	return "etc/rc.d/rc" + strconv.Itoa(level) + ".d"
+}
+
+// linkPath is the path of a start (S) or kill (K) link: the runlevel's
+// directory, the kind, the sequence number zero-padded to width, the name.
+func linkPath(level int, kind byte, width, seq int, name string) string {
+	b := make([]byte, 0, 32+len(name))
+	b = append(b, runlevelDir(level)...)
+	b = append(b, '/', kind)
+	digits := strconv.Itoa(seq)
+	for i := len(digits); i < width; i++ {
+		b = append(b, '0')
+	}
+	b = append(b, digits...)
+	b = append(b, name...)
+	return string(b)
 }
 
 // sequences numbers processes by dependency depth: 0 without dependencies,
