@@ -17,8 +17,8 @@ import (
 // creations within one directory, not across directories, and on a disk
 // (not a tmpfs) a worker waiting for it leaves the core to another.
 func (w *ProfileWriter) flush() error {
-	dirs := map[string][]int{} // entries of every directory, by path
-	for _, i := range w.byPath() {
+	dirs := map[string][]int{} // entries of every directory, in the order written
+	for i := range w.entries {
 		d := filepath.Dir(w.entries[i].rel)
 		dirs[d] = append(dirs[d], i)
 	}
@@ -86,7 +86,7 @@ func (w *ProfileWriter) flush() error {
 // would also register every file with the network poller, a wasted call
 // per file.
 func (w *ProfileWriter) writeEntry(e *entry) error {
-	abs := filepath.Join(w.root, e.rel)
+	abs := w.root + "/" + e.rel // rel is clean and relative (add)
 	if e.link {
 		return wrapPathError("symlink", abs, syscall.Symlink(string(e.data), abs))
 	}
@@ -151,8 +151,11 @@ func hasSubdirs(dir string, names []string) bool {
 	return false
 }
 
-// sameEntries says whether two directories' entries (each in path order)
-// have the same names, kinds, modes and contents.
+// sameEntries says whether two directories' entries, taken in the order
+// they were written, have the same names, kinds, modes and contents. (A
+// backend writes the links of its directories in one order; directories
+// with the same entries in another order are written twice, which is
+// only a missed saving.)
 func (w *ProfileWriter) sameEntries(a, b []int) bool {
 	if len(a) != len(b) {
 		return false

@@ -12,6 +12,7 @@ import (
 // processSums hashes the entries of every process (their paths, kinds,
 // modes and contents, in path order), one hash per process, the processes in
 // parallel. It returns the process names in the order of their first entry
+// written
 // and, per name, the entries and the hash; kept until a process gets
 // another entry.
 func (w *ProfileWriter) processSums() ([]string, map[string]*processSum) {
@@ -20,7 +21,7 @@ func (w *ProfileWriter) processSums() ([]string, map[string]*processSum) {
 	}
 	var names []string
 	sums := map[string]*processSum{}
-	for _, i := range w.byPath() {
+	for i := range w.entries {
 		p := w.entries[i].process
 		if p == "" {
 			continue
@@ -35,6 +36,7 @@ func (w *ProfileWriter) processSums() ([]string, map[string]*processSum) {
 	}
 	Parallel(len(names), func(n int) {
 		s := sums[names[n]]
+		sortByPath(s.entries, w.entries) // a few entries each: no need to sort them all
 		h := sha256.New()
 		var buf []byte
 		for _, i := range s.entries {
@@ -108,11 +110,16 @@ func (w *ProfileWriter) treeHash() string {
 		h.Write([]byte{0})
 		h.Write(sums[name].sum[:])
 	}
-	var buf []byte
-	for _, i := range w.byPath() {
-		if e := &w.entries[i]; e.process == "" {
-			buf = hashEntry(h, e, buf)
+	var shared []int
+	for i := range w.entries {
+		if w.entries[i].process == "" {
+			shared = append(shared, i)
 		}
+	}
+	sortByPath(shared, w.entries)
+	var buf []byte
+	for _, i := range shared {
+		buf = hashEntry(h, &w.entries[i], buf)
 	}
 	return nixBase32(h.Sum(nil)[:20])
 }

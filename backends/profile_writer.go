@@ -16,7 +16,6 @@ type ProfileWriter struct {
 	root    string
 	entries []entry        // in the order they were added
 	index   map[string]int // path -> position in entries
-	sorted  []int          // positions in entries, by path; nil when stale
 	// shareable directories may be written as a link to an identical
 	// sibling (ShareIdenticalDir).
 	shareable map[string]bool
@@ -106,21 +105,7 @@ func (w *ProfileWriter) add(e entry) error {
 	}
 	w.index[rel] = len(w.entries)
 	w.entries = append(w.entries, e)
-	w.sorted = nil
 	return nil
-}
-
-// byPath returns the positions of the entries in the order of their paths,
-// the order everything derived from the whole profile is made in.
-func (w *ProfileWriter) byPath() []int {
-	if w.sorted == nil {
-		w.sorted = make([]int, len(w.entries))
-		for i := range w.sorted {
-			w.sorted[i] = i
-		}
-		sortByPath(w.sorted, w.entries)
-	}
-	return w.sorted
 }
 
 func orShared(p string) string {
