@@ -19,9 +19,30 @@ type String string
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (s *String) UnmarshalJSON(b []byte) error {
+	// Most parameters are strings without escapes: their text is the value.
+	if text, ok := unescapedString(b); ok {
+		*s = String(text)
+		return nil
+	}
 	v, err := NixToString(gjson.ParseBytes(b))
 	*s = String(v)
 	return err
+}
+
+// unescapedString returns the text of a JSON string that has no escapes,
+// quotes or control characters in it: what gjson, and so NixToString, read
+// from it.
+func unescapedString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	text := b[1 : len(b)-1]
+	for _, c := range text {
+		if c < ' ' || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(text), true
 }
 
 // Strings is a list of String.

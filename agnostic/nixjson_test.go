@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/tidwall/gjson"
 )
 
 // The names DecodeStrict accepts are cached per type: two types with the
@@ -42,4 +43,24 @@ func TestDecodeStrictConcurrently(t *testing.T) {
 	for range 8 {
 		assert.NoError(t, <-done)
 	}
+}
+
+// unmarshalStringGeneral is how String.UnmarshalJSON reads every value.
+func unmarshalStringGeneral(b []byte) (String, error) {
+	v, err := NixToString(gjson.ParseBytes(b))
+	return String(v), err
+}
+
+func FuzzStringUnmarshal(f *testing.F) {
+	for _, seed := range []string{`"abc"`, `""`, `"`, `"a`, `"a"b"`, `"a\nb"`, `"\u0000"`, "\"a\x00b\"", "\"\xff\"",
+		`"é <&>"`, `5`, `null`, `true`, `[1,"a"]`, `{"outPath":"/x"}`, `"a\"`, ` "a"`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want, wantErr := unmarshalStringGeneral(b)
+		var got String
+		err := got.UnmarshalJSON(b)
+		assert.Equal(t, wantErr, err)
+		assert.Equal(t, want, got)
+	})
 }

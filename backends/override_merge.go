@@ -22,7 +22,7 @@ func mergeRaw(base, override []byte) ([]byte, bool) {
 		return nil, false
 	}
 	b, o := gjson.ParseBytes(base), gjson.ParseBytes(override)
-	m := rawMerger{out: make([]byte, 0, len(base)+len(override)), members: make([]rawMember, 0, 32)}
+	m := rawMerger{out: make([]byte, 0, len(base)+len(override)), members: make([]rawMember, 0, 16)}
 	m.merge(b, o)
 	if m.failed {
 		return nil, false
@@ -58,13 +58,13 @@ func (m *rawMerger) merge(base, override gjson.Result) {
 		}
 		switch {
 		case j == len(ovs) || i < len(bs) && bs[i].key < ovs[j].key:
-			m.member(bs[i].key, bs[i].value)
+			m.member(bs[i])
 			i++
 		case i == len(bs) || ovs[j].key < bs[i].key:
-			m.member(ovs[j].key, ovs[j].value)
+			m.member(ovs[j])
 			j++
 		default:
-			m.string(ovs[j].key)
+			m.quoted(ovs[j].rawKey)
 			m.out = append(m.out, ':')
 			m.merge(bs[i].value, ovs[j].value)
 			i++
@@ -74,10 +74,10 @@ func (m *rawMerger) merge(base, override gjson.Result) {
 	m.out = append(m.out, '}')
 }
 
-func (m *rawMerger) member(key string, v gjson.Result) {
-	m.string(key)
+func (m *rawMerger) member(e rawMember) {
+	m.quoted(e.rawKey)
 	m.out = append(m.out, ':')
-	m.value(v)
+	m.value(e.value)
 }
 
 // value writes v as decoding it into an interface and encoding that gives.
@@ -90,7 +90,7 @@ func (m *rawMerger) value(v gjson.Result) {
 			if i > 0 {
 				m.out = append(m.out, ',')
 			}
-			m.member(e.key, e.value)
+			m.member(e)
 		}
 		m.out = append(m.out, '}')
 	case v.IsArray():
@@ -106,7 +106,7 @@ func (m *rawMerger) value(v gjson.Result) {
 		})
 		m.out = append(m.out, ']')
 	case v.Type == gjson.String:
-		m.string(m.unquote(v.Raw))
+		m.quoted(v.Raw)
 	case v.Type == gjson.Number:
 		m.number(v.Raw)
 	default: // null, true, false
@@ -158,10 +158,10 @@ func (m *rawMerger) floatOf(raw string) float64 {
 	return f
 }
 
-// rawMember is one attribute of an object, its name decoded.
+// rawMember is one attribute of an object, its name decoded and as written.
 type rawMember struct {
-	key   string
-	value gjson.Result
+	key, rawKey string
+	value       gjson.Result
 }
 
 // sortedMembers returns the attributes of an object sorted by name, the
@@ -171,7 +171,7 @@ type rawMember struct {
 func (m *rawMerger) sortedMembers(obj gjson.Result) []rawMember {
 	start := len(m.members)
 	obj.ForEach(func(k, v gjson.Result) bool {
-		m.members = append(m.members, rawMember{m.unquote(k.Raw), v})
+		m.members = append(m.members, rawMember{m.unquote(k.Raw), k.Raw, v})
 		return true
 	})
 	ms := m.members[start:]
@@ -211,17 +211,15 @@ func unquoteJSON(raw string) (string, bool) {
 	return s, err == nil
 }
 
-// string writes s as encoding/json writes it.
-func (m *rawMerger) string(s string) {
-	if !isPlain(s) {
-		enc, err := json.Marshal(s)
-		m.failed = m.failed || err != nil
-		m.out = append(m.out, enc...)
+// quoted writes the JSON string raw as decoding and encoding it gives.
+func (m *rawMerger) quoted(raw string) {
+	if isPlain(raw[1 : len(raw)-1]) {
+		m.out = append(m.out, raw...)
 		return
 	}
-	m.out = append(m.out, '"')
-	m.out = append(m.out, s...)
-	m.out = append(m.out, '"')
+	enc, err := json.Marshal(m.unquote(raw))
+	m.failed = m.failed || err != nil
+	m.out = append(m.out, enc...)
 }
 
 // isPlain tells whether s is written in JSON as it is, and read back as it
@@ -230,9 +228,8 @@ func (m *rawMerger) string(s string) {
 // paragraph separators it escapes for JavaScript.
 func isPlain(s string) bool {
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < ' ' || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !plainASCII[c] {
 				return false
 			}
 			i++
@@ -246,3 +243,11 @@ func isPlain(s string) bool {
 	}
 	return true
 }
+
+// plainASCII are the ASCII characters encoding/json writes as they are.
+var plainASCII = func() (plain [utf8.RuneSelf]bool) {
+	for c := ' '; c < utf8.RuneSelf; c++ {
+		plain[c] = !strings.ContainsRune(`"\<>&`, c)
+	}
+	return plain
+}()

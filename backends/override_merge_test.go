@@ -158,3 +158,23 @@ func TestDeepMergeAgreesOnGeneratedDocuments(t *testing.T) {
 		assertSameMerge(t, doc(0), doc(0))
 	}
 }
+
+func BenchmarkDeepMerge(b *testing.B) {
+	for name, base := range map[string]string{
+		// as the parameters of a process of bench/generated.nix encode
+		"plain": `{"name":"proc1","instanceName":"proc1","description":"Generated process 1",` +
+			`"environment":{"PID_FILE":"/tmp/proc1.pid","PORT":"10001"},"process":"/bin/sleep",` +
+			`"processIsDaemon":false,"args":["infinity"],"reloadSignal":"-HUP","dependencies":["proc0"]}`,
+		"escapes": sysvinitLike,
+	} {
+		b.Run(name, func(b *testing.B) {
+			override := json.RawMessage(`{"runlevels":[3,4,5]}`)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := DeepMerge(json.RawMessage(base), override); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
