@@ -104,57 +104,57 @@ func decodePkg(key string, pkg gjson.Result) (*Process, error) {
 	if p.Kind == "" {
 		p.Kind = KindManagedProcess
 	}
-	p.Name = d.str("name")
+	p.Name = d.str(attrName)
 	if p.Name == "" {
-		p.Name = d.str("instanceName")
+		p.Name = d.str(attrInstanceName)
 	}
-	p.InstanceName = d.str("instanceName")
-	p.Description = d.str("description")
+	p.InstanceName = d.str(attrInstanceName)
+	p.Description = d.str(attrDescription)
 	if p.Description == "" {
 		p.Description = p.Name
 	}
-	p.Dependencies = d.strList("dependencies")
-	p.Credentials = d.credentials("credentials")
+	p.Dependencies = d.strList(attrDependencies)
+	p.Credentials = d.credentials(attrCredentials)
 	if p.Kind != KindManagedProcess {
 		p.Native = json.RawMessage(pkg.Raw)
-		p.User = d.str("user")
-		p.PIDFile = d.str("pidFile")
+		p.User = d.str(attrUser)
+		p.PIDFile = d.str(attrPidFile)
 		return p, d.err
 	}
 
-	p.Initialize = d.str("initialize")
-	process := d.str("process")
-	args := d.strList("args")
+	p.Initialize = d.str(attrInitialize)
+	process := d.str(attrProcess)
+	args := d.strList(attrArgs)
 	// An attribute given as null is not the same as one not given: daemon
 	// = null makes a process foreground-only, as in the original.
 	p.Daemon = process
-	if d.given("daemon") {
-		p.Daemon = d.str("daemon")
+	if d.given(attrDaemon) {
+		p.Daemon = d.str(attrDaemon)
 	}
-	if d.has("daemonArgs") {
-		p.DaemonArgs = d.strList("daemonArgs")
+	if d.has(attrDaemonArgs) {
+		p.DaemonArgs = d.strList(attrDaemonArgs)
 	} else {
-		p.DaemonArgs = append(append([]string{}, args...), d.strList("daemonExtraArgs")...)
+		p.DaemonArgs = append(append([]string{}, args...), d.strList(attrDaemonExtraArgs)...)
 	}
 	p.ForegroundProcess = process
-	if d.given("foregroundProcess") {
-		p.ForegroundProcess = d.str("foregroundProcess")
+	if d.given(attrForegroundProcess) {
+		p.ForegroundProcess = d.str(attrForegroundProcess)
 	}
-	if d.has("foregroundProcessArgs") {
-		p.ForegroundProcessArgs = d.strList("foregroundProcessArgs")
+	if d.has(attrForegroundProcessArgs) {
+		p.ForegroundProcessArgs = d.strList(attrForegroundProcessArgs)
 	} else {
-		p.ForegroundProcessArgs = append(append([]string{}, args...), d.strList("foregroundProcessExtraArgs")...)
+		p.ForegroundProcessArgs = append(append([]string{}, args...), d.strList(attrForegroundProcessExtraArgs)...)
 	}
-	p.PIDFile = d.str("pidFile")
-	p.Path = d.strList("path")
-	p.Environment = d.strMap("environment")
-	p.Directory = d.str("directory")
-	p.Umask = d.str("umask")
-	p.Nice = d.int("nice")
-	p.User = d.str("user")
-	p.PostInstall = d.str("postInstall")
-	p.Lock = d.str("lock")
-	p.Unlock = d.str("unlock")
+	p.PIDFile = d.str(attrPidFile)
+	p.Path = d.strList(attrPath)
+	p.Environment = d.strMap(attrEnvironment)
+	p.Directory = d.str(attrDirectory)
+	p.Umask = d.str(attrUmask)
+	p.Nice = d.int(attrNice)
+	p.User = d.str(attrUser)
+	p.PostInstall = d.str(attrPostInstall)
+	p.Lock = d.str(attrLock)
+	p.Unlock = d.str(attrUnlock)
 	if o := d.fields.overrides; o.Exists() && o.Type != gjson.Null {
 		if !o.IsObject() {
 			return nil, fieldErr(key, "overrides", "must be an attribute set of process manager names, got %s", kindOf(o))
@@ -176,7 +176,7 @@ type decoder struct {
 	err    error
 }
 
-func (d *decoder) get(field string) gjson.Result { return d.fields.attribute(field) }
+func (d *decoder) get(a pkgAttribute) gjson.Result { return d.fields.attributes[a] }
 
 func (d *decoder) fail(field, format string, args ...any) {
 	if d.err == nil {
@@ -185,15 +185,15 @@ func (d *decoder) fail(field, format string, args ...any) {
 }
 
 // given tells whether the model passed the attribute at all, null included.
-func (d *decoder) given(field string) bool { return d.get(field).Exists() }
+func (d *decoder) given(a pkgAttribute) bool { return d.get(a).Exists() }
 
-func (d *decoder) has(field string) bool {
-	v := d.get(field)
+func (d *decoder) has(a pkgAttribute) bool {
+	v := d.get(a)
 	return v.Exists() && v.Type != gjson.Null
 }
 
-func (d *decoder) str(field string) string {
-	v := d.get(field)
+func (d *decoder) str(a pkgAttribute) string {
+	field, v := a.String(), d.get(a)
 	s, err := NixToString(v)
 	if err != nil {
 		d.fail(field, "%v", err)
@@ -201,8 +201,8 @@ func (d *decoder) str(field string) string {
 	return s
 }
 
-func (d *decoder) int(field string) *int {
-	v := d.get(field)
+func (d *decoder) int(a pkgAttribute) *int {
+	field, v := a.String(), d.get(a)
 	switch v.Type {
 	case gjson.Null:
 		return nil
@@ -225,8 +225,8 @@ func (d *decoder) int(field string) *int {
 	}
 }
 
-func (d *decoder) strList(field string) []string {
-	v := d.get(field)
+func (d *decoder) strList(a pkgAttribute) []string {
+	field, v := a.String(), d.get(a)
 	if v.Type == gjson.Null {
 		return nil
 	}
@@ -246,8 +246,8 @@ func (d *decoder) strList(field string) []string {
 	return out
 }
 
-func (d *decoder) strMap(field string) map[string]string {
-	return d.valueMap(field, d.get(field))
+func (d *decoder) strMap(a pkgAttribute) map[string]string {
+	return d.valueMap(a.String(), d.get(a))
 }
 
 func (d *decoder) valueMap(field string, v gjson.Result) map[string]string {
@@ -270,8 +270,8 @@ func (d *decoder) valueMap(field string, v gjson.Result) map[string]string {
 	return out
 }
 
-func (d *decoder) credentials(field string) Credentials {
-	v := d.get(field)
+func (d *decoder) credentials(a pkgAttribute) Credentials {
+	field, v := a.String(), d.get(a)
 	var c Credentials
 	if v.Type == gjson.Null {
 		return c

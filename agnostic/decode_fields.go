@@ -2,22 +2,73 @@ package agnostic
 
 import "github.com/tidwall/gjson"
 
-// pkgAttributes are the attributes of a pkg that decodePkg reads by name.
-// They are found in one pass over the object: looking each up with Get would
+// pkgAttribute is an attribute of a pkg that decodePkg reads by name. They
+// are found in one pass over the object: looking each up with Get would
 // scan the object again for every attribute, and a map of every attribute
 // costs a map per process; both add up for models of thousands of processes.
-var pkgAttributes = [...]string{
-	"args", "credentials", "daemon", "daemonArgs", "daemonExtraArgs",
-	"dependencies", "description", "directory", "environment",
-	"foregroundProcess", "foregroundProcessArgs", "foregroundProcessExtraArgs",
-	"initialize", "instanceName", "lock", "name", "nice", "path", "pidFile",
-	"postInstall", "process", "umask", "unlock", "user",
+type pkgAttribute int
+
+const (
+	attrArgs pkgAttribute = iota
+	attrCredentials
+	attrDaemon
+	attrDaemonArgs
+	attrDaemonExtraArgs
+	attrDependencies
+	attrDescription
+	attrDirectory
+	attrEnvironment
+	attrForegroundProcess
+	attrForegroundProcessArgs
+	attrForegroundProcessExtraArgs
+	attrInitialize
+	attrInstanceName
+	attrLock
+	attrName
+	attrNice
+	attrPath
+	attrPidFile
+	attrPostInstall
+	attrProcess
+	attrUmask
+	attrUnlock
+	attrUser
+	numPkgAttributes
+)
+
+var pkgAttributeNames = [numPkgAttributes]string{
+	attrArgs:                       "args",
+	attrCredentials:                "credentials",
+	attrDaemon:                     "daemon",
+	attrDaemonArgs:                 "daemonArgs",
+	attrDaemonExtraArgs:            "daemonExtraArgs",
+	attrDependencies:               "dependencies",
+	attrDescription:                "description",
+	attrDirectory:                  "directory",
+	attrEnvironment:                "environment",
+	attrForegroundProcess:          "foregroundProcess",
+	attrForegroundProcessArgs:      "foregroundProcessArgs",
+	attrForegroundProcessExtraArgs: "foregroundProcessExtraArgs",
+	attrInitialize:                 "initialize",
+	attrInstanceName:               "instanceName",
+	attrLock:                       "lock",
+	attrName:                       "name",
+	attrNice:                       "nice",
+	attrPath:                       "path",
+	attrPidFile:                    "pidFile",
+	attrPostInstall:                "postInstall",
+	attrProcess:                    "process",
+	attrUmask:                      "umask",
+	attrUnlock:                     "unlock",
+	attrUser:                       "user",
 }
 
-var pkgAttributeIndex = func() map[string]int {
-	m := make(map[string]int, len(pkgAttributes))
-	for i, name := range pkgAttributes {
-		m[name] = i
+func (a pkgAttribute) String() string { return pkgAttributeNames[a] }
+
+var pkgAttributeByName = func() map[string]pkgAttribute {
+	m := make(map[string]pkgAttribute, numPkgAttributes)
+	for a, name := range pkgAttributeNames {
+		m[name] = pkgAttribute(a)
 	}
 	return m
 }()
@@ -28,15 +79,15 @@ var pkgAttributeIndex = func() map[string]int {
 // __nixproc and overrides (as gjson's Get finds them).
 type pkgFields struct {
 	kind, overrides gjson.Result
-	attributes      [len(pkgAttributes)]gjson.Result
+	attributes      [numPkgAttributes]gjson.Result
 }
 
 // index finds the fields of obj, a pkg.
 func (f *pkgFields) index(obj gjson.Result) {
 	obj.ForEach(func(k, v gjson.Result) bool {
 		name := k.String()
-		if i, ok := pkgAttributeIndex[name]; ok {
-			f.attributes[i] = v
+		if a, ok := pkgAttributeByName[name]; ok {
+			f.attributes[a] = v
 		} else if name == "__nixproc" && !f.kind.Exists() {
 			f.kind = v
 		} else if name == "overrides" && !f.overrides.Exists() {
@@ -44,13 +95,4 @@ func (f *pkgFields) index(obj gjson.Result) {
 		}
 		return true
 	})
-}
-
-// attribute returns the value of one of the pkgAttributes.
-func (f *pkgFields) attribute(name string) gjson.Result {
-	i, ok := pkgAttributeIndex[name]
-	if !ok {
-		panic("agnostic: " + name + " is read from a pkg but missing from pkgAttributes")
-	}
-	return f.attributes[i]
 }

@@ -33,15 +33,3 @@ func TestDecodeListErrorsNameTheElement(t *testing.T) {
 	_, err := DecodeProcesses([]byte(`{"p": {"pkg": {"name": "a", "process": "/bin/a", "path": ["/x", {"a": 1}, {"b": 2}]}}}`))
 	assert.ErrorContains(t, err, "path[1]")
 }
-
-// Every attribute decodePkg reads must be indexed, or reading it panics:
-// these pkgs take every branch that reads one.
-func TestEveryPkgAttributeIsIndexed(t *testing.T) {
-	for _, pkg := range []string{
-		`{"__nixproc": "sysvinit", "name": "a"}`,
-		`{"name": "a", "process": "/bin/a", "daemonArgs": [], "foregroundProcessArgs": []}`,
-		`{"name": "a", "process": "/bin/a", "daemon": null, "credentials": {"groups": {}, "users": {}}}`,
-	} {
-		assert.NotPanics(t, func() { _, _ = DecodeProcesses([]byte(`{"p": {"pkg": ` + pkg + `}}`)) }, pkg)
-	}
-}
