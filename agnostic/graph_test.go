@@ -1,6 +1,7 @@
 package agnostic
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,4 +73,15 @@ func TestCondenseNixError(t *testing.T) {
 	stderr := "error: syntax error, unexpected '}', expecting ';'\n\n       at /m/processes.nix:3:56:\n\n            2| {\n            3|   webapp = { pkg = 1 };\n"
 	assert.Equal(t, "/m/processes.nix:3:56: syntax error, unexpected '}', expecting ';'", CondenseNixError(stderr))
 	assert.Equal(t, "attribute 'x' missing", CondenseNixError("\x1b[31;1merror:\x1b[0m attribute 'x' missing\n"))
+}
+
+func TestValidName(t *testing.T) {
+	valid := []string{"webapp", "web_app1", "_x", "0day", "a.b@c+d-e", "X", strings.Repeat("a", 200)}
+	invalid := []string{"", ".hidden", "-x", "@x", "+x", "a b", "a/b", "café", "a\nb", strings.Repeat("a", 201)}
+	for _, name := range valid {
+		assert.True(t, validName(name), "%q", name)
+	}
+	for _, name := range invalid {
+		assert.False(t, validName(name), "%q", name)
+	}
 }
