@@ -85,17 +85,33 @@ func (p process) environment() map[string]string {
 	return env
 }
 
-// evaluate evaluates a processes model the way nixproc does. Read-write
-// mode makes Nix write the files the model creates (the nginx
-// configurations, .drv files) into the store, so that they can be realised.
+// evaluate evaluates a processes model the way nixproc does, and asks for
+// the store paths it refers to from the contexts of its strings (what
+// nixproc falls back on when a path is not built yet). Read-write mode
+// makes Nix write the files the model creates (the nginx configurations,
+// .drv files) into the store, so that they can be realised.
 func evaluate(t *testing.T, exprFile string, args map[string]any) evaluation {
+	t.Helper()
+	var raw struct{ Model json.RawMessage }
+	require.NoError(t, json.Unmarshal(evalWrapper(t, "evaluate.nix", exprFile, args), &raw))
+	var result evaluation
+	require.NoError(t, json.Unmarshal(evalWrapper(t, "store-paths.nix", exprFile, args), &result.StorePaths))
+	decoder := json.NewDecoder(bytes.NewReader(raw.Model))
+	decoder.UseNumber()
+	require.NoError(t, decoder.Decode(&result.Model))
+	return result
+}
+
+// evalWrapper runs one of the evaluation wrappers of nixproc's Nix library
+// on a model and returns what nix-instantiate printed.
+func evalWrapper(t *testing.T, wrapper, exprFile string, args map[string]any) []byte {
 	t.Helper()
 	argsJSON, err := json.Marshal(args)
 	require.NoError(t, err)
 	cmdArgs := append([]string{
 		"--read-write-mode", "--eval", "--strict", "--json",
 		"-I", "nixproc=" + filepath.Join(examplesDir(t), "..", "agnostic", "nixlib"),
-		"-E", "{ exprFile, argsJSON }: import <nixproc/eval/evaluate.nix> { exprFile = /. + exprFile; args = builtins.fromJSON argsJSON; }",
+		"-E", "{ exprFile, argsJSON }: import <nixproc/eval/" + wrapper + "> { exprFile = /. + exprFile; args = builtins.fromJSON argsJSON; }",
 		"--argstr", "exprFile", exprFile,
 		"--argstr", "argsJSON", string(argsJSON),
 	}, nixOptions...)
@@ -104,17 +120,7 @@ func evaluate(t *testing.T, exprFile string, args map[string]any) evaluation {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	require.NoError(t, err, "nix-instantiate %s: %s", exprFile, stderr.String())
-
-	var raw struct {
-		Model      json.RawMessage
-		StorePaths []string
-	}
-	require.NoError(t, json.Unmarshal(out, &raw))
-	result := evaluation{StorePaths: raw.StorePaths}
-	decoder := json.NewDecoder(bytes.NewReader(raw.Model))
-	decoder.UseNumber()
-	require.NoError(t, decoder.Decode(&result.Model))
-	return result
+	return out
 }
 
 // realise builds or copies everything the model refers to into the store.
