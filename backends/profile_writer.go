@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -91,11 +92,14 @@ func (w *ProfileWriter) Symlink(process, rel, target string) error {
 }
 
 func (w *ProfileWriter) add(e entry) error {
-	rel := filepath.Clean(e.rel)
-	if filepath.IsAbs(rel) || rel == "." || strings.HasPrefix(rel, "..") {
-		return fmt.Errorf("profile file %q is outside the profile", e.rel)
+	if !isPlainRelative(e.rel) {
+		rel := filepath.Clean(e.rel)
+		if filepath.IsAbs(rel) || rel == "." || strings.HasPrefix(rel, "..") {
+			return fmt.Errorf("profile file %q is outside the profile", e.rel)
+		}
+		e.rel = rel
 	}
-	e.rel = rel
+	rel := e.rel
 	if i, ok := w.index[rel]; ok {
 		prev := w.entries[i]
 		if prev.link == e.link && bytes.Equal(prev.data, e.data) && prev.mode == e.mode {
@@ -106,6 +110,28 @@ func (w *ProfileWriter) add(e entry) error {
 	w.index[rel] = len(w.entries)
 	w.entries = append(w.entries, e)
 	return nil
+}
+
+// isPlainRelative says whether a path is relative and already clean: names
+// separated by single slashes, none of them . or .. (what backends write;
+// checked by hand, as filepath.Clean costs more for the many entries of a
+// large profile).
+func isPlainRelative(rel string) bool {
+	for seg := range strings.SplitSeq(rel, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// Reserve makes room for n more entries, for a backend that knows how many
+// files and links it writes.
+func (w *ProfileWriter) Reserve(n int) {
+	w.entries = slices.Grow(w.entries, n)
+	if len(w.index) == 0 {
+		w.index = make(map[string]int, n)
+	}
 }
 
 func orShared(p string) string {

@@ -26,6 +26,8 @@ func (Backend) Render(ctx *backends.Context, procs []backends.Translated, w *bac
 		maxSeq *= 10
 	}
 	maxSeq--
+	// A script and a link in every runlevel per process.
+	w.Reserve(1 + len(procs)*(1+len(supportedRunlevels)))
 	// One copy of the init functions serves every script of the profile
 	// (inlined, they made up most of a large profile's bytes).
 	if err := w.WriteFile("", initFunctionsFile, []byte(templates.SysvinitInitFunctions), 0o444); err != nil {
