@@ -247,6 +247,9 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 			return "", err
 		}
 	}
+	if err := writePostInstallScripts(translated, w); err != nil {
+		return "", err
+	}
 	for i, sp := range storePaths {
 		if err := w.Symlink("", fmt.Sprintf("nixproc/gcroots/%d", i), sp); err != nil {
 			return "", err
@@ -279,12 +282,11 @@ func writeProfile(bctx *Context, b Backend, translated []Translated, storePaths 
 	}
 	st.done("meta")
 	final := filepath.Join(dir, w.treeHash()+"-nixproc-"+b.Name()+"-profile")
-	// A profile is named by the hash of its files, so one that exists
-	// already is this one, as a valid Nix store path is: it is used as it
-	// is, without writing tens of thousands of files to throw them away.
-	// (postInstall runs after the files are hashed, so it would run again;
-	// such profiles are always written.)
-	if !hasPostInstall(translated) && isDir(final) {
+	// A profile is named by the hash of its files (and of the postInstall
+	// scripts that add to them), so one that exists already is this one,
+	// as a valid Nix store path is: it is used as it is, without writing
+	// tens of thousands of files to throw them away.
+	if isDir(final) {
 		st.done("write")
 		return finishProfile(final, len(storePaths), outLink)
 	}
@@ -319,14 +321,24 @@ func finishProfile(final string, storePaths int, outLink string) (string, error)
 	return final, nil
 }
 
-func hasPostInstall(translated []Translated) bool {
+// writePostInstallScripts keeps each process's postInstall in the profile,
+// as one of the process's files: what it adds is only known once it has
+// run, after the profile is named, so the script stands for it in the
+// hashes; a changed postInstall makes a new profile and restarts the
+// process.
+func writePostInstallScripts(translated []Translated, w *ProfileWriter) error {
 	for _, t := range translated {
-		if t.Process.PostInstall != "" {
-			return true
+		if p := t.Process; p.PostInstall != "" {
+			if err := w.WriteFile(p.Name, postInstallDir+"/"+p.Name, []byte(p.PostInstall), 0o444); err != nil {
+				return err
+			}
 		}
 	}
-	return false
+	return nil
 }
+
+// postInstallDir holds the postInstall scripts of a profile's processes.
+const postInstallDir = "nixproc/post-install"
 
 func isDir(path string) bool {
 	st, err := os.Stat(path)
