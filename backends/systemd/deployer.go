@@ -107,15 +107,19 @@ func (d *Deployer) AfterStart(ctx context.Context, old, new *backends.Profile) e
 	return nil
 }
 
-// Stop stops a unit. A unit systemd does not know (exit status 5) is
-// stopped already, so a switch that failed half-way can be run again.
+// Stop stops a process: its socket and timer first, so that nothing
+// starts the service again, then the service. A unit systemd does not know
+// (exit status 5) is stopped already, so a switch that failed half-way can
+// be run again.
 func (d *Deployer) Stop(ctx context.Context, p *backends.Profile, u backends.Unit) error {
-	err := d.systemctl(ctx, "stop", UnitName(u.Name))
-	var exit *exec.ExitError
-	if errors.As(err, &exit) && exit.ExitCode() == 5 {
-		return nil
+	for _, unit := range append(companions(p, u.Name), UnitName(u.Name)) {
+		err := d.systemctl(ctx, "stop", unit)
+		var exit *exec.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 5) {
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // Start starts a unit, after linking the profile's units and reloading.
@@ -125,7 +129,7 @@ func (d *Deployer) Start(ctx context.Context, p *backends.Profile, u backends.Un
 			return err
 		}
 	}
-	return d.systemctl(ctx, "start", UnitName(u.Name))
+	return d.systemctl(ctx, "start", activationUnit(p, u.Name))
 }
 
 func (d *Deployer) systemctl(ctx context.Context, args ...string) error {
@@ -136,19 +140,22 @@ func (d *Deployer) systemctl(ctx context.Context, args ...string) error {
 	return err
 }
 
-// sync makes the unit directory hold exactly p's units: links to the
-// profile's unit files, enable links as their [Install] sections say, and
-// no links for units this deployment had and p has not. Then it reloads.
+// sync makes the unit directory hold exactly p's units (services, and the
+// sockets and timers that activate them): links to the profile's unit
+// files, enable links as their [Install] sections say, and no links for
+// units this deployment had and p has not. Then it reloads.
 func (d *Deployer) sync(ctx context.Context, p *backends.Profile) error {
 	if err := os.MkdirAll(d.dir, 0o755); err != nil {
 		return fmt.Errorf("creating the unit directory %s: %w", d.dir, err)
 	}
 	want := map[string]bool{}
-	var names []string
+	var units []string // of p: every process's service and companions
 	if p.Path != "" {
 		for _, pp := range p.Meta.Processes {
-			want[UnitName(pp.Name)] = true
-			names = append(names, pp.Name)
+			for _, u := range processUnits(p, pp.Name) {
+				want[u] = true
+				units = append(units, u)
+			}
 		}
 	}
 	gone := map[string]bool{}
@@ -157,7 +164,9 @@ func (d *Deployer) sync(ctx context.Context, p *backends.Profile) error {
 	}
 	if d.prev != nil && d.prev.Path != "" {
 		for _, pp := range d.prev.Meta.Processes {
-			gone[UnitName(pp.Name)] = true
+			for _, u := range processUnits(d.prev, pp.Name) {
+				gone[u] = true
+			}
 		}
 	}
 	for _, u := range sortedKeys(gone) {
@@ -172,9 +181,8 @@ func (d *Deployer) sync(ctx context.Context, p *backends.Profile) error {
 		}
 	}
 	var linked []string
-	for _, name := range names {
-		u := UnitName(name)
-		file := unitFile(p, name)
+	for _, u := range units {
+		file := p.File(filepath.Join(unitDirRel, u))
 		if err := replaceSymlink(file, filepath.Join(d.dir, u)); err != nil {
 			return fmt.Errorf("linking %s into %s: %w", u, d.dir, err)
 		}
